@@ -1,0 +1,1 @@
+"""SafeBot: the dialogue, channels, reminders, lessons and the `safebot` CLI."""

@@ -1,0 +1,63 @@
+"""The answering core shared by `safebot ask`, the terminal chat and the bot: triage
+first, then retrieval, then a grounded reply. Built once per process."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.answer import compose_reply
+from bot.settings import Settings
+from bot.triage import Triager, Verdict
+from index import Preferences, SearchIndex, SearchResult, open_index
+from index.embedders import get_embedder
+from index.errors import BadInputError
+from index.knowledge import Knowledge, load_knowledge
+from index.text import detect_lang
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    verdict: Verdict
+    result: SearchResult
+    reply: str
+    lang: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "triage": self.verdict.label,
+            "confident": self.result.confident,
+            "results": [hit.to_json() for hit in self.result.hits],
+            "reply": self.reply,
+        }
+
+
+class Assistant:
+    def __init__(self, knowledge: Knowledge, index: SearchIndex, triager: Triager) -> None:
+        self.knowledge = knowledge
+        self.index = index
+        self.triager = triager
+
+    @classmethod
+    def open(cls, settings: Settings) -> "Assistant":
+        knowledge = load_knowledge(settings.knowledge_dir).require_valid()
+        triager = Triager.from_knowledge(knowledge)
+        embedder = get_embedder(settings.embedder)
+        index = open_index(settings.knowledge_dir, settings.data_dir, embedder)
+        return cls(knowledge, index, triager)
+
+    def answer(self, question: str, prefs: Preferences | None = None, *, top_k: int = 5,
+               today: dt.date | None = None) -> Answer:
+        if not question.strip():
+            raise BadInputError("empty question: type what you want to ask")
+        prefs = prefs or Preferences()
+        lang = prefs.lang or detect_lang(question)
+        verdict = self.triager.classify(question)
+        lead = self.triager.reply(verdict, lang, self.knowledge)
+        result = self.index.search(question, top_k=top_k, prefs=prefs, today=today)
+        if verdict.label == "crisis":
+            # A crisis reply stands alone: never a search result under it.
+            reply = lead or ""
+        else:
+            reply = compose_reply(result, self.knowledge.hotlines, lang, lead=lead)
+        return Answer(question, verdict, result, reply, lang)

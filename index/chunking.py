@@ -1,0 +1,90 @@
+"""A section is the unit of retrieval: the bot answers with one section, so each chunk
+carries its document's title, heading, audiences and source with it. Only a section too
+long to embed well is split, at paragraph boundaries."""
+
+import hashlib
+from dataclasses import asdict, dataclass
+
+from index.knowledge import Document, Knowledge
+
+MAX_CHARS = 900
+
+
+@dataclass(frozen=True)
+class Chunk:
+    doc_id: str
+    title: str
+    topic: str
+    audiences: tuple[str, ...]
+    grades: tuple[str, ...]
+    lang: str
+    kind: str
+    section: str
+    text: str
+    source: str
+    url: str | None
+    expires: str | None
+
+    @property
+    def embed_text(self) -> str:
+        """What the embedder and BM25 see: title and heading give a short section its
+        context ("## 为什么不能控水" alone says little)."""
+        return f"{self.title}\n{self.section}\n{self.text}"
+
+    @property
+    def hash(self) -> str:
+        return hashlib.sha256(self.embed_text.encode()).hexdigest()
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> "Chunk":
+        data = dict(data)
+        data["audiences"] = tuple(data["audiences"])  # type: ignore[arg-type]
+        data["grades"] = tuple(data["grades"])  # type: ignore[arg-type]
+        return cls(**data)  # type: ignore[arg-type]
+
+
+def _split(text: str) -> list[str]:
+    if len(text) <= MAX_CHARS:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for paragraph in text.split("\n\n"):
+        if current and len(current) + len(paragraph) > MAX_CHARS:
+            parts.append(current.strip())
+            current = ""
+        current += paragraph + "\n\n"
+    if current.strip():
+        parts.append(current.strip())
+    return parts
+
+
+def chunk_document(doc: Document) -> list[Chunk]:
+    meta = doc.meta
+    first = meta.sources[0]
+    chunks = []
+    for section in doc.sections:
+        for part in _split(section.text):
+            chunks.append(
+                Chunk(
+                    doc_id=meta.id,
+                    title=meta.title,
+                    topic=meta.topic,
+                    audiences=tuple(meta.audiences),
+                    grades=tuple(meta.grades),
+                    lang=meta.lang,
+                    kind=meta.kind,
+                    section=section.heading,
+                    text=part,
+                    source=first.cite(),
+                    url=first.url,
+                    expires=meta.expires.isoformat() if meta.expires else None,
+                )
+            )
+    return chunks
+
+
+def chunk_knowledge(knowledge: Knowledge) -> list[Chunk]:
+    return [chunk for doc in knowledge.documents for chunk in chunk_document(doc)]

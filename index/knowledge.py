@@ -1,0 +1,292 @@
+"""Loading and validating knowledge/. Every problem is reported with the file and line a
+person has to open, and loading collects all problems instead of stopping at the first,
+so one `safebot kb check` run shows everything to fix."""
+
+import datetime as dt
+import hashlib
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from index.errors import KnowledgeError
+from index.hotlines import Hotlines
+from index.models import FrontMatter, Hotline
+
+DOCS_DIR = "docs"
+HOTLINES_FILE = "hotlines.yaml"
+# Files that document the format rather than hold content; they may show numbers.
+_NOT_CONTENT = {"README.md"}
+_CONTENT_SUFFIXES = {".md", ".yaml", ".yml", ".j2", ".jinja"}
+_HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    line: int
+    message: str
+    fatal: bool = True
+
+    def __str__(self) -> str:
+        return f"{display_path(self.path)}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Document:
+    meta: FrontMatter
+    path: Path
+    sections: tuple[Section, ...]
+
+    def is_expired(self, today: dt.date) -> bool:
+        return self.meta.expires is not None and self.meta.expires < today
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    root: Path
+    documents: tuple[Document, ...]
+    hotlines: Hotlines
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.fatal]
+
+    def require_valid(self) -> "Knowledge":
+        """Raise with the first error so commands that use knowledge never run on a
+        broken file."""
+        errors = self.errors
+        if errors:
+            more = f" (and {len(errors) - 1} more; run `safebot kb check`)" if len(errors) > 1 else ""
+            raise KnowledgeError(f"{errors[0]}{more}")
+        return self
+
+    def document(self, doc_id: str) -> Document:
+        for doc in self.documents:
+            if doc.meta.id == doc_id:
+                return doc
+        raise KeyError(doc_id)
+
+
+def display_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def load_knowledge(root: Path, *, today: dt.date | None = None) -> Knowledge:
+    """Read and check everything under `root`. Raises only when the folder itself is
+    missing; content problems are collected in `Knowledge.problems`."""
+    root = Path(root)
+    if not root.is_dir():
+        raise KnowledgeError(f"knowledge directory {display_path(root)} does not exist")
+    today = today or dt.date.today()
+    problems: list[Problem] = []
+    hotlines = _load_hotlines(root / HOTLINES_FILE, problems)
+    documents = []
+    for path in sorted((root / DOCS_DIR).rglob("*.md")):
+        doc = _load_document(path, hotlines, problems)
+        if doc is not None:
+            documents.append(doc)
+    _check_across_documents(documents, problems, today)
+    for path in _content_files(root):
+        _check_typed_numbers(path, hotlines, problems)
+    if not documents and not problems:
+        problems.append(Problem(root / DOCS_DIR, 1, "no documents found"))
+    return Knowledge(root, tuple(documents), hotlines, tuple(problems))
+
+
+def knowledge_hash(root: Path) -> str:
+    """A hash of every content file, so an index knows whether it is stale."""
+    digest = hashlib.sha256()
+    for path in _content_files(root, include_hotlines=True):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _content_files(root: Path, *, include_hotlines: bool = False) -> Iterable[Path]:
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.suffix not in _CONTENT_SUFFIXES:
+            continue
+        if path.name in _NOT_CONTENT:
+            continue
+        if path.name == HOTLINES_FILE and path.parent == root and not include_hotlines:
+            continue
+        yield path
+
+
+def _load_hotlines(path: Path, problems: list[Problem]) -> Hotlines:
+    data = _read_yaml(path, problems, first_line=1)
+    if data is None:
+        return Hotlines({})
+    if not isinstance(data, dict):
+        problems.append(Problem(path, 1, "expected a mapping of hotline keys"))
+        return Hotlines({})
+    text = path.read_text(encoding="utf-8")
+    entries: dict[str, Hotline] = {}
+    for key, value in data.items():
+        line = _line_of(text, rf"^{re.escape(str(key))}:", default=1)
+        try:
+            entries[str(key)] = Hotline.model_validate(value)
+        except ValidationError as exc:
+            problems.extend(_validation_problems(path, exc, line, Hotline))
+    return Hotlines(entries)
+
+
+def _read_yaml(path: Path, problems: list[Problem], first_line: int, text: str | None = None) -> Any:
+    if text is None:
+        if not path.is_file():
+            problems.append(Problem(path, 1, "file is missing"))
+            return None
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(path, 1, f"not UTF-8 text ({exc.reason})"))
+            return None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = first_line + (mark.line if mark is not None else 0)
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problems.append(Problem(path, line, f"invalid YAML: {reason}"))
+        return None
+
+
+def _load_document(path: Path, hotlines: Hotlines, problems: list[Problem]) -> Document | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(path, 1, f"not UTF-8 text ({exc.reason})"))
+        return None
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        problems.append(Problem(path, 1, "front matter must start with '---' on the first line"))
+        return None
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        problems.append(Problem(path, 1, "front matter is not closed with '---'"))
+        return None
+    front = "\n".join(lines[1:end])
+    data = _read_yaml(path, problems, first_line=2, text=front)
+    if data is None:
+        if not any(p.path == path for p in problems):
+            problems.append(Problem(path, 2, "front matter is empty"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(path, 2, "front matter must be a mapping of fields"))
+        return None
+    try:
+        meta = FrontMatter.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_validation_problems(path, exc, 2, FrontMatter, front, offset=1))
+        return None
+    if path.stem != meta.id:
+        problems.append(Problem(path, _line_of(front, r"^id:", 1) + 1, f"file name must be {meta.id}.md"))
+    for key in dict.fromkeys(hotlines.unknown_references(text)):
+        line = _line_of(text, rf"hotline:\s*{re.escape(key)}", 1)
+        problems.append(Problem(path, line, f"unknown hotline key '{key}'"))
+    sections = _split_sections(meta, lines[end + 1 :], first_line=end + 2, hotlines=hotlines)
+    if not any(s.heading != meta.title for s in sections):
+        problems.append(Problem(path, end + 2, "no '## ' sections: a section is the unit of retrieval"))
+    for s in sections:
+        if not s.text.strip():
+            problems.append(Problem(path, s.line, f"section '{s.heading}' is empty"))
+    return Document(meta, path, tuple(sections))
+
+
+def _split_sections(
+    meta: FrontMatter, body: list[str], first_line: int, hotlines: Hotlines
+) -> list[Section]:
+    sections: list[Section] = []
+    heading, start, buf = meta.title, first_line, []
+
+    def flush() -> None:
+        content = hotlines.render("\n".join(buf)).strip()
+        if content or heading != meta.title:
+            sections.append(Section(heading, content, start))
+
+    for offset, line in enumerate(body):
+        match = _HEADING.match(line)
+        if match:
+            flush()
+            heading, start, buf = match[1], first_line + offset, []
+        elif not line.startswith("# "):
+            buf.append(line)
+    flush()
+    return sections
+
+
+def _check_across_documents(documents: list[Document], problems: list[Problem], today: dt.date) -> None:
+    seen: dict[str, Document] = {}
+    for doc in documents:
+        if doc.meta.id in seen:
+            first = display_path(seen[doc.meta.id].path)
+            problems.append(Problem(doc.path, 2, f"duplicate id '{doc.meta.id}' (also in {first})"))
+        seen.setdefault(doc.meta.id, doc)
+    for doc in documents:
+        front = doc.path.read_text(encoding="utf-8")
+        for rel in doc.meta.related:
+            if rel not in seen:
+                line = _line_of(front, re.escape(rel), 1)
+                problems.append(Problem(doc.path, line, f"related id '{rel}' does not exist"))
+        if doc.is_expired(today):
+            line = _line_of(front, r"^expires:", 1)
+            problems.append(
+                Problem(doc.path, line, f"expired on {doc.meta.expires}: not used in answers", fatal=False)
+            )
+
+
+def _check_typed_numbers(path: Path, hotlines: Hotlines, problems: list[Problem]) -> None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return  # reported where the file is loaded
+    for lineno, line in enumerate(text.splitlines(), 1):
+        for number in hotlines.typed_numbers(line):
+            problems.append(
+                Problem(path, lineno, f"phone number '{number}' written out: use {{{{hotline:KEY}}}} "
+                        "and keep numbers in hotlines.yaml")
+            )
+
+
+def _validation_problems(
+    path: Path, exc: ValidationError, line: int, model: type[BaseModel], text: str = "", offset: int = 0
+) -> list[Problem]:
+    found = []
+    for err in exc.errors():
+        loc = [str(part) for part in err["loc"]]
+        field = loc[0] if loc else ""
+        at = line
+        if text and field:
+            at = _line_of(text, rf"^{re.escape(field)}\s*:", line - offset) + offset
+        where = ".".join(loc) or model.__name__
+        message = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+        found.append(Problem(path, at, f"{where}: {message}"))
+    return found
+
+
+def _line_of(text: str, pattern: str, default: int) -> int:
+    regex = re.compile(pattern)
+    for number, line in enumerate(text.splitlines(), 1):
+        if regex.search(line):
+            return number
+    return default

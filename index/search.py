@@ -1,0 +1,191 @@
+"""Hybrid retrieval: dense (e5 + FAISS) and lexical (BM25 over jieba tokens) rankings
+fused by reciprocal rank. Dense catches paraphrases ("娃想去河里玩水"), BM25 catches exact
+terms the embedder blurs ("萝卜刀", "12356"); fusion needs no score calibration between
+the two. Audience, grade and language are preferences that reorder, not filters, because
+a parent is better served by a teacher's section than by nothing."""
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import faiss
+import numpy as np
+
+from index.chunking import Chunk
+from index.embedders import Embedder
+from index.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from index.manifest import CHUNKS, DENSE, FORMAT, LEXICAL, Manifest
+from index.text import detect_lang, normalize, tokenize
+
+MAX_QUERY_CHARS = 2000
+RRF_K = 60
+CANDIDATES = 50
+# Boosts applied to the fused score. Language matters most: a Chinese reader should get
+# the Chinese section even when an English one says the same.
+AUDIENCE_BOOST = 0.15
+GRADE_BOOST = 0.05
+OTHER_LANG_PENALTY = 0.5
+# Calibrated on tests/eval (benchmarks/retrieval_quality.py prints the curve): below
+# this cosine similarity of the best dense match, the answer is more often wrong than
+# right, so the bot says it is not sure instead.
+CONFIDENT_COSINE = 0.80
+CONFIDENT_COSINE_AGREED = 0.78
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+    dense_rank: int | None
+    lexical_rank: int | None
+    cosine: float
+
+    def to_json(self) -> dict[str, object]:
+        c = self.chunk
+        return {
+            "doc_id": c.doc_id,
+            "title": c.title,
+            "topic": c.topic,
+            "audiences": list(c.audiences),
+            "lang": c.lang,
+            "section": c.section,
+            "text": c.text,
+            "score": round(self.score, 6),
+            "source": c.source,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    confident: bool
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class Preferences:
+    audience: str | None = None
+    grade: str | None = None
+    lang: str | None = None
+    topic: str | None = None
+
+
+class SearchIndex:
+    """A loaded index. Open it once per process; searching is read-only and cheap."""
+
+    def __init__(self, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index,
+                 lexical: bm25s.BM25, embedder: Embedder) -> None:
+        self.manifest = manifest
+        self.chunks = chunks
+        self._dense = dense
+        self._lexical = lexical
+        self._vocab = set(lexical.vocab_dict)
+        self._embedder = embedder
+
+    @classmethod
+    def load(cls, directory: Path, embedder: Embedder) -> "SearchIndex":
+        if not (directory / "manifest.json").exists():
+            raise IndexMissingError(f"no index in {directory}: run `safebot index build`")
+        manifest = Manifest.read(directory)
+        if manifest.format != FORMAT:
+            raise IndexMismatchError(
+                f"index format {manifest.format} is not {FORMAT}: run `safebot index build --rebuild`"
+            )
+        if manifest.embedder != embedder.id:
+            raise IndexMismatchError(
+                f"index was built with embedder '{manifest.embedder}' but SAFEBOT_EMBEDDER is "
+                f"'{embedder.id}': run `safebot index build --rebuild` (or set SAFEBOT_EMBEDDER="
+                f"{manifest.embedder})"
+            )
+        try:
+            chunks = [Chunk.from_dict(d) for d in json.loads((directory / CHUNKS).read_text())]
+            dense = faiss.read_index(str(directory / DENSE))
+            lexical = bm25s.BM25.load(str(directory / LEXICAL))
+        except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
+            raise IndexCorruptError(
+                f"index in {directory} is damaged ({exc.__class__.__name__}): "
+                "run `safebot index build --rebuild`"
+            ) from exc
+        if dense.ntotal != len(chunks) or dense.d != manifest.dim:
+            raise IndexCorruptError(
+                f"index in {directory} is inconsistent: run `safebot index build --rebuild`"
+            )
+        return cls(manifest, chunks, dense, lexical, embedder)
+
+    def search(self, query: str, *, top_k: int = 5, prefs: Preferences | None = None,
+               today: dt.date | None = None, mode: str = "hybrid") -> SearchResult:
+        """`mode` is 'hybrid', 'dense' or 'lexical' (the last two for measuring)."""
+        prefs = prefs or Preferences()
+        today = today or dt.date.today()
+        truncated = len(query) > MAX_QUERY_CHARS
+        text = normalize(query[:MAX_QUERY_CHARS])
+        lang = prefs.lang or detect_lang(text)
+
+        cosines: dict[int, float] = {}
+        dense_ranks: dict[int, int] = {}
+        if mode in ("hybrid", "dense"):
+            vector = self._embedder.encode_queries([text])
+            k = min(len(self.chunks), CANDIDATES)
+            scores, ids = self._dense.search(vector, k)
+            for rank, (i, s) in enumerate(zip(ids[0], scores[0], strict=True)):
+                if i >= 0:
+                    dense_ranks[int(i)] = rank
+                    cosines[int(i)] = float(s)
+        lexical_ranks: dict[int, int] = {}
+        if mode in ("hybrid", "lexical"):
+            tokens = [t for t in tokenize(text) if t in self._vocab]
+            if tokens:
+                scores = self._lexical.get_scores(tokens)
+                k = min(len(scores), CANDIDATES)
+                top = np.argpartition(-scores, k - 1)[:k]
+                top = top[np.argsort(-scores[top])]
+                lexical_ranks = {int(i): r for r, i in enumerate(top) if scores[i] > 0}
+
+        fused: dict[int, float] = {}
+        for ranks in (dense_ranks, lexical_ranks):
+            for i, rank in ranks.items():
+                fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+
+        hits: list[Hit] = []
+        seen: set[tuple[str, str]] = set()
+        for i, score in sorted(fused.items(), key=lambda kv: -self._boost(kv, prefs, lang)):
+            chunk = self.chunks[i]
+            if prefs.topic and chunk.topic != prefs.topic:
+                continue
+            if chunk.expires and dt.date.fromisoformat(chunk.expires) < today:
+                continue
+            key = (chunk.doc_id, chunk.section)
+            if key in seen:
+                continue
+            seen.add(key)
+            hits.append(Hit(chunk, self._boost((i, score), prefs, lang), dense_ranks.get(i),
+                            lexical_ranks.get(i), cosines.get(i, 0.0)))
+            if len(hits) >= top_k:
+                break
+        return SearchResult(query, hits, self._confident(hits, mode), truncated)
+
+    def _boost(self, item: tuple[int, float], prefs: Preferences, lang: str) -> float:
+        i, score = item
+        chunk = self.chunks[i]
+        factor = 1.0
+        if prefs.audience and prefs.audience in chunk.audiences:
+            factor += AUDIENCE_BOOST
+        if prefs.grade and prefs.grade in chunk.grades:
+            factor += GRADE_BOOST
+        if chunk.lang != lang:
+            factor *= OTHER_LANG_PENALTY
+        return score * factor
+
+    @staticmethod
+    def _confident(hits: list[Hit], mode: str) -> bool:
+        if not hits:
+            return False
+        if mode == "lexical":
+            return True
+        best = max(h.cosine for h in hits)
+        agreed = any(h.dense_rank is not None and h.lexical_rank is not None and
+                     h.dense_rank < 3 and h.lexical_rank < 3 for h in hits[:1])
+        return best >= (CONFIDENT_COSINE_AGREED if agreed else CONFIDENT_COSINE)
