@@ -50,13 +50,11 @@ def main() -> None:
           f"{sum(c and k for c, k in zip(correct, confident, strict=True)) / n_conf:.3f}")
     print(f"  off-topic questions marked confident: {sum(r.confident for r in off) / len(off):.3f} "
           f"(n={len(off)})")
-    best = [max((h.cosine for h in r.hits), default=0.0) for r in answered]
-    best_off = [max((h.cosine for h in r.hits), default=0.0) for r in off]
-    print("\n  best cosine  in-domain>=  right>=  off-topic>=")
-    for t in (0.76, 0.78, 0.80, 0.82, 0.84, 0.86):
-        ins = sum(b >= t for b in best) / len(best)
-        right = sum(b >= t and c for b, c in zip(best, correct, strict=True)) / max(1, sum(b >= t for b in best))
-        print(f"  {t:>10.2f} {ins:>11.3f} {right:>8.3f} {sum(b >= t for b in best_off) / len(best_off):>12.3f}")
+    print("\n  margin >=   in-domain kept   right among kept   off-topic kept")
+    for t in (-0.03, -0.02, -0.012, -0.005, 0.0, 0.01):
+        kept = [c for r, c in zip(answered, correct, strict=True) if r.margin >= t]
+        print(f"  {t:>9.3f} {len(kept) / len(answered):>16.3f} {sum(kept) / max(1, len(kept)):>18.3f} "
+              f"{sum(r.margin >= t for r in off) / len(off):>16.3f}")
     if args.misses and hybrid:
         print("\ntopic misses (hybrid):")
         for q, want, got in hybrid.misses:

@@ -33,8 +33,9 @@ class Rule(Strict):
     label: Label
     cards: dict[str, str] = {}
     patterns: list[str] = Field(min_length=1)
+    unless: list[str] = []
 
-    @field_validator("patterns")
+    @field_validator("patterns", "unless")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
@@ -72,6 +73,7 @@ class Triager:
         order = {label: i for i, label in enumerate(SEVERITY)}
         self._rules = sorted(spec.rules, key=lambda r: order[r.label])
         self._compiled = {r.id: [re.compile(p, re.IGNORECASE) for p in r.patterns] for r in self._rules}
+        self._unless = {r.id: [re.compile(p, re.IGNORECASE) for p in r.unless] for r in self._rules}
 
     @classmethod
     def from_knowledge(cls, knowledge: Knowledge) -> "Triager":
@@ -83,7 +85,9 @@ class Triager:
         for pattern in self._ignore:
             text = pattern.sub(" ", text)
         for rule in self._rules:
-            if any(p.search(text) for p in self._compiled[rule.id]):
+            if any(p.search(text) for p in self._compiled[rule.id]) and not any(
+                p.search(text) for p in self._unless[rule.id]
+            ):
                 logger.info("triage: %s", rule.label)
                 return Verdict(rule.label, rule.id, rule.cards or None)
         return NONE

@@ -12,6 +12,8 @@ from index.manifest import MANIFEST, Manifest
 from index.search import Hit, Preferences, SearchIndex, SearchResult
 
 logger = logging.getLogger(__name__)
+# bm25s sets its own logger to DEBUG on import; let it follow the application's level.
+logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 __all__ = ["Hit", "Preferences", "SearchIndex", "SearchResult", "build_index", "open_index"]
 
@@ -23,10 +25,10 @@ def open_index(knowledge_dir: Path, data_dir: Path, embedder: Embedder) -> Searc
     path = index_path(data_dir)
     if not (path / MANIFEST).exists():
         print("building the search index (first use)…", file=sys.stderr)
-        build_index(knowledge_dir, data_dir, embedder)
+        build_index(knowledge_dir, data_dir, embedder, show_progress=sys.stderr.isatty())
     else:
         manifest = Manifest.read(path)
         if manifest.embedder == embedder.id and manifest.knowledge_hash != knowledge_hash(knowledge_dir):
             print("knowledge changed: updating the search index…", file=sys.stderr)
-            build_index(knowledge_dir, data_dir, embedder)
+            build_index(knowledge_dir, data_dir, embedder, show_progress=sys.stderr.isatty())
     return SearchIndex.load(path, embedder)

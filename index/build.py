@@ -3,6 +3,7 @@ metadata, written to a fresh directory and switched in with one atomic symlink s
 an interrupted build never leaves a broken index behind."""
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -21,7 +22,7 @@ from index.cache import EmbeddingCache
 from index.chunking import Chunk, chunk_knowledge
 from index.embedders import Embedder
 from index.knowledge import knowledge_hash, load_knowledge
-from index.manifest import CHUNKS, DENSE, FORMAT, LEXICAL, Manifest
+from index.manifest import CHUNKS, DENSE, FORMAT, LEXICAL, SCOPE, Manifest
 from index.text import normalize, tokenize
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,10 @@ def build_index(
     """Build and switch in a new index. `rebuild` ignores cached embeddings."""
     knowledge = load_knowledge(knowledge_dir).require_valid()
     chunks = chunk_knowledge(knowledge)
-    vectors = _embed(chunks, embedder, data_dir / "cache" / "embeddings.sqlite", rebuild, show_progress)
+    cache_path = data_dir / "cache" / "embeddings.sqlite"
+    texts = [c.embed_text for c in chunks] + list(knowledge.out_of_scope)
+    embedded = _embed(texts, embedder, cache_path, rebuild, show_progress)
+    vectors, scope = embedded[: len(chunks)], embedded[len(chunks) :]
     manifest = Manifest(
         format=FORMAT,
         embedder=embedder.id,
@@ -54,7 +58,7 @@ def build_index(
     builds.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="build-", dir=builds))
     try:
-        write_index(staging, manifest, chunks, vectors)
+        write_index(staging, manifest, chunks, vectors, scope)
         _switch_in(staging, index_path(data_dir))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -63,8 +67,10 @@ def build_index(
     return manifest
 
 
-def write_index(directory: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray) -> None:
-    """Write all parts of an index into `directory` (also used by benchmarks)."""
+def write_index(directory: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray,
+                scope: np.ndarray) -> None:
+    """Write all parts of an index into `directory` (also used by benchmarks). `scope`
+    holds the embedded out-of-scope descriptions that calibrate `confident`."""
     dense = faiss.IndexFlatIP(vectors.shape[1])
     dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
     faiss.write_index(dense, str(directory / DENSE))
@@ -72,14 +78,15 @@ def write_index(directory: Path, manifest: Manifest, chunks: list[Chunk], vector
     corpus = [tokenize(normalize(c.embed_text)) or [""] for c in chunks]
     lexical.index(corpus, show_progress=False)
     lexical.save(str(directory / LEXICAL))
+    np.save(directory / SCOPE, np.ascontiguousarray(scope, dtype=np.float32))
     (directory / CHUNKS).write_text(json.dumps([c.to_dict() for c in chunks], ensure_ascii=False))
     manifest.write(directory)
 
 
-def _embed(chunks: list[Chunk], embedder: Embedder, cache_path: Path, rebuild: bool, show_progress: bool) -> np.ndarray:
+def _embed(texts: list[str], embedder: Embedder, cache_path: Path, rebuild: bool, show_progress: bool) -> np.ndarray:
     cache = EmbeddingCache(cache_path)
     try:
-        hashes = [c.hash for c in chunks]
+        hashes = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
         dim = embedder.dim
         known = {} if rebuild else cache.get_many(embedder.id, hashes, dim)
         missing = [i for i, h in enumerate(hashes) if h not in known]
@@ -88,12 +95,12 @@ def _embed(chunks: list[Chunk], embedder: Embedder, cache_path: Path, rebuild: b
                 total=len(missing), desc="embedding", unit="chunk", file=sys.stderr,
                 disable=not show_progress, leave=False,
             ) as bar:
-                fresh = embedder.encode_passages([chunks[i].embed_text for i in missing], progress=bar.update)
+                fresh = embedder.encode_passages([texts[i] for i in missing], progress=bar.update)
             new = {hashes[i]: fresh[row] for row, i in enumerate(missing)}
             cache.put_many(embedder.id, new)
             known.update(new)
-        logger.info("embedded %d chunks, %d from cache", len(missing), len(chunks) - len(missing))
-        if not chunks:
+        logger.info("embedded %d texts, %d from cache", len(missing), len(texts) - len(missing))
+        if not texts:
             return np.zeros((0, dim), np.float32)
         return np.vstack([known[h] for h in hashes]).astype(np.float32)
     finally:

@@ -2,7 +2,6 @@
 carries its document's title, heading, audiences and source with it. Only a section too
 long to embed well is split, at paragraph boundaries."""
 
-import hashlib
 from dataclasses import asdict, dataclass
 
 from index.knowledge import Document, Knowledge
@@ -30,10 +29,6 @@ class Chunk:
         """What the embedder and BM25 see: title and heading give a short section its
         context ("## 为什么不能控水" alone says little)."""
         return f"{self.title}\n{self.section}\n{self.text}"
-
-    @property
-    def hash(self) -> str:
-        return hashlib.sha256(self.embed_text.encode()).hexdigest()
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

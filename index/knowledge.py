@@ -20,6 +20,7 @@ from index.models import FrontMatter, Hotline
 
 DOCS_DIR = "docs"
 HOTLINES_FILE = "hotlines.yaml"
+SCOPE_FILE = "scope.yaml"
 # Files that document the format rather than hold content; they may show numbers.
 _NOT_CONTENT = {"README.md"}
 _CONTENT_SUFFIXES = {".md", ".yaml", ".yml", ".j2", ".jinja"}
@@ -59,6 +60,7 @@ class Knowledge:
     root: Path
     documents: tuple[Document, ...]
     hotlines: Hotlines
+    out_of_scope: tuple[str, ...]
     problems: tuple[Problem, ...]
 
     @property
@@ -102,12 +104,13 @@ def load_knowledge(root: Path, *, today: dt.date | None = None) -> Knowledge:
         doc = _load_document(path, hotlines, problems)
         if doc is not None:
             documents.append(doc)
+    out_of_scope = _load_scope(root / SCOPE_FILE, problems)
     _check_across_documents(documents, problems, today)
     for path in _content_files(root):
         _check_typed_numbers(path, hotlines, problems)
     if not documents and not problems:
         problems.append(Problem(root / DOCS_DIR, 1, "no documents found"))
-    return Knowledge(root, tuple(documents), hotlines, tuple(problems))
+    return Knowledge(root, tuple(documents), hotlines, out_of_scope, tuple(problems))
 
 
 def knowledge_hash(root: Path) -> str:
@@ -150,6 +153,21 @@ def _load_hotlines(path: Path, problems: list[Problem]) -> Hotlines:
     return Hotlines(entries)
 
 
+def _load_scope(path: Path, problems: list[Problem]) -> tuple[str, ...]:
+    if not path.exists():
+        return ()
+    data = _read_yaml(path, problems, first_line=1)
+    if data is None:
+        return ()
+    items = data.get("out_of_scope") if isinstance(data, dict) else None
+    if set(data if isinstance(data, dict) else {}) - {"out_of_scope"} or not isinstance(items, list) or not all(
+        isinstance(i, str) and i.strip() for i in items
+    ):
+        problems.append(Problem(path, 1, "expected only 'out_of_scope': a list of non-empty strings"))
+        return ()
+    return tuple(items)
+
+
 def _read_yaml(path: Path, problems: list[Problem], first_line: int, text: str | None = None) -> Any:
     if text is None:
         if not path.is_file():
@@ -176,7 +194,8 @@ def _load_document(path: Path, hotlines: Hotlines, problems: list[Problem]) -> D
     except UnicodeDecodeError as exc:
         problems.append(Problem(path, 1, f"not UTF-8 text ({exc.reason})"))
         return None
-    lines = text.splitlines()
+    # Numbers are filled in before parsing, so a title or a source can name a hotline too.
+    lines = hotlines.render(text).splitlines()
     if not lines or lines[0].strip() != "---":
         problems.append(Problem(path, 1, "front matter must start with '---' on the first line"))
         return None
@@ -204,7 +223,7 @@ def _load_document(path: Path, hotlines: Hotlines, problems: list[Problem]) -> D
     for key in dict.fromkeys(hotlines.unknown_references(text)):
         line = _line_of(text, rf"hotline:\s*{re.escape(key)}", 1)
         problems.append(Problem(path, line, f"unknown hotline key '{key}'"))
-    sections = _split_sections(meta, lines[end + 1 :], first_line=end + 2, hotlines=hotlines)
+    sections = _split_sections(meta, lines[end + 1 :], first_line=end + 2)
     if not any(s.heading != meta.title for s in sections):
         problems.append(Problem(path, end + 2, "no '## ' sections: a section is the unit of retrieval"))
     for s in sections:
@@ -213,14 +232,12 @@ def _load_document(path: Path, hotlines: Hotlines, problems: list[Problem]) -> D
     return Document(meta, path, tuple(sections))
 
 
-def _split_sections(
-    meta: FrontMatter, body: list[str], first_line: int, hotlines: Hotlines
-) -> list[Section]:
+def _split_sections(meta: FrontMatter, body: list[str], first_line: int) -> list[Section]:
     sections: list[Section] = []
     heading, start, buf = meta.title, first_line, []
 
     def flush() -> None:
-        content = hotlines.render("\n".join(buf)).strip()
+        content = "\n".join(buf).strip()
         if content or heading != meta.title:
             sections.append(Section(heading, content, start))
 

@@ -13,6 +13,7 @@ MANIFEST = "manifest.json"
 CHUNKS = "chunks.json"
 DENSE = "dense.faiss"
 LEXICAL = "bm25"
+SCOPE = "scope.npy"
 
 
 @dataclass(frozen=True)

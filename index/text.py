@@ -38,7 +38,8 @@ def _converter() -> opencc.OpenCC:
 @cache
 def _tokenizer() -> jieba.Tokenizer:
     tokenizer = jieba.Tokenizer()
-    tokenizer.load_userdict(str(_USER_DICT))
+    with _USER_DICT.open("rb") as user_dict:  # jieba leaves a path it opens unclosed
+        tokenizer.load_userdict(user_dict)
     return tokenizer
 
 

@@ -1,0 +1,87 @@
+"""Every test gets its own data directory; the real-model index is built once per run
+and shared read-only by the tests that need real embeddings."""
+
+import io
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.settings import REPO_KNOWLEDGE
+
+from tests.fakes import FakeEmbedder
+
+TESTS = Path(__file__).resolve().parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SAFEBOT_KNOWLEDGE_DIR", "SAFEBOT_EMBEDDER", "SAFEBOT_DATABASE_URL",
+                 "TELEGRAM_BOT_TOKEN", "SAFEBOT_TELEGRAM_BASE_URL", "SAFEBOT_ADMIN_IDS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SAFEBOT_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped knowledge, for tests that break it."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(REPO_KNOWLEDGE, target)
+    return target
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped knowledge indexed with the default embedder (real weights)."""
+    from index import build_index
+    from index.embedders import get_embedder
+
+    data_dir = tmp_path_factory.mktemp("real-var")
+    build_index(REPO_KNOWLEDGE, data_dir, get_embedder("e5-small-int4"), show_progress=False)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def real_index(real_data_dir: Path):  # type: ignore[no-untyped-def]
+    from index import SearchIndex
+    from index.build import index_path
+    from index.embedders import get_embedder
+
+    return SearchIndex.load(index_path(real_data_dir), get_embedder("e5-small-int4"))
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run `safebot ARGS` in process, with `stdin` bytes, and return its exit code and
+    output, exactly as the console script would."""
+    from bot.cli import main
+
+    def run(*args: str, stdin: bytes = b"") -> CliResult:
+        monkeypatch.setattr(sys, "argv", ["safebot", *args])
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
+        capsys.readouterr()
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

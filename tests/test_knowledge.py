@@ -1,0 +1,161 @@
+"""The shipped knowledge is complete and valid, and every kind of broken file is
+reported with its file and line."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.settings import REPO_KNOWLEDGE
+from index.errors import KnowledgeError
+from index.knowledge import load_knowledge
+from index.vocab import AUDIENCES, TOPICS
+
+
+@pytest.fixture(scope="module")
+def shipped():  # type: ignore[no-untyped-def]
+    return load_knowledge(REPO_KNOWLEDGE)
+
+
+def test_shipped_knowledge_has_no_errors(shipped) -> None:  # type: ignore[no-untyped-def]
+    assert [str(p) for p in shipped.errors] == []
+    assert len(shipped.documents) >= 45
+
+
+def test_every_topic_and_audience_has_a_chinese_document(shipped) -> None:  # type: ignore[no-untyped-def]
+    covered = {(d.meta.topic, a) for d in shipped.documents if d.meta.lang == "zh" and d.meta.kind == "guide"
+               for a in d.meta.audiences}
+    missing = [(t, a) for t in TOPICS for a in AUDIENCES if (t, a) not in covered]
+    assert missing == []
+
+
+def test_core_topics_have_english_documents_for_students_and_parents(shipped) -> None:  # type: ignore[no-untyped-def]
+    covered = {(d.meta.topic, a) for d in shipped.documents if d.meta.lang == "en" for a in d.meta.audiences}
+    for topic in ("drowning", "violence", "traffic", "mental_health"):
+        assert (topic, "student") in covered and (topic, "parent") in covered, topic
+
+
+@pytest.mark.parametrize("card", [
+    "card-drowning-rescue-zh", "card-after-rescue-zh", "card-knife-fight-zh", "card-suicide-zh",
+    "card-fire-zh", "card-gas-zh", "card-stranger-zh", "card-fraud-call-zh",
+])
+def test_what_to_do_now_cards_exist(shipped, card: str) -> None:  # type: ignore[no-untyped-def]
+    assert shipped.document(card).meta.kind == "card"
+
+
+def test_hotlines_are_complete_and_12356_is_the_mental_health_line(shipped) -> None:  # type: ignore[no-untyped-def]
+    numbers = {key: h.number for key, h in shipped.hotlines.items()}
+    assert {"110", "119", "120", "122", "12356", "12355", "96110", "12315"} <= set(numbers.values())
+    assert numbers["mental_health"] == "12356"
+    assert shipped.hotlines["mental_health"].since == dt.date(2025, 5, 1)
+
+
+def test_hotline_references_are_rendered_in_sections(shipped) -> None:  # type: ignore[no-untyped-def]
+    text = "\n".join(s.text for s in shipped.document("card-suicide-zh").sections)
+    assert "12356" in text and "{{hotline" not in text
+
+
+def test_every_document_cites_a_source(shipped) -> None:  # type: ignore[no-untyped-def]
+    assert all(d.meta.sources and d.meta.sources[0].issuer for d in shipped.documents)
+
+
+def _write(knowledge: Path, name: str, text: str) -> Path:
+    path = knowledge / "docs" / "drowning" / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GOOD = """---
+id: {id}
+title: 测试文档
+topic: drowning
+audiences: [parent]
+grades: [primary]
+lang: zh
+summary: 测试。
+sources:
+  - issuer: 教育部
+    title: 测试来源
+updated: 2026-11-30
+{extra}---
+
+## 测试小节
+- 不私自下水游泳。
+"""
+
+
+def _errors(knowledge: Path) -> list[str]:
+    return [str(p) for p in load_knowledge(knowledge).errors]
+
+
+def test_broken_yaml_names_file_and_line(knowledge_copy: Path) -> None:
+    _write(knowledge_copy, "broken.md", "---\nid: broken\ntitle: [unclosed\n---\n\n## x\ntext\n")
+    errors = _errors(knowledge_copy)
+    assert any("broken.md:3:" in e and "invalid YAML" in e for e in errors), errors
+
+
+def test_unknown_field_is_refused(knowledge_copy: Path) -> None:
+    _write(knowledge_copy, "extra-field.md", GOOD.format(id="extra-field", extra="audience: parent\n"))
+    errors = _errors(knowledge_copy)
+    assert any("extra-field.md:13: audience: unknown field" in e for e in errors), errors
+
+
+def test_unknown_topic_and_missing_source_are_refused(knowledge_copy: Path) -> None:
+    text = GOOD.format(id="bad-topic", extra="").replace("topic: drowning", "topic: cooking")
+    text = text.replace("sources:\n  - issuer: 教育部\n    title: 测试来源\n", "sources: []\n")
+    _write(knowledge_copy, "bad-topic.md", text)
+    errors = " ".join(_errors(knowledge_copy))
+    assert "bad-topic.md:4: topic" in errors and "bad-topic.md:9: sources" in errors
+
+
+def test_duplicate_id_is_refused(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "docs" / "violence" / "drowning-parent-zh.md"
+    path.write_text((knowledge_copy / "docs" / "drowning" / "drowning-parent-zh.md").read_text())
+    assert any("duplicate id 'drowning-parent-zh'" in e for e in _errors(knowledge_copy))
+
+
+def test_typed_out_phone_number_and_unknown_hotline_key_are_refused(knowledge_copy: Path) -> None:
+    body = GOOD.format(id="numbers", extra="") + "- 打 12356 或 {{hotline:psychology}}。\n"
+    _write(knowledge_copy, "numbers.md", body)
+    errors = " ".join(_errors(knowledge_copy))
+    assert "numbers.md:17: phone number '12356' written out" in errors
+    assert "unknown hotline key 'psychology'" in errors
+
+
+def test_measurements_are_not_mistaken_for_phone_numbers(knowledge_copy: Path) -> None:
+    body = GOOD.format(id="sizes", extra="") + "- 刀刃超过150毫米，罚款12000元，2025年。\n"
+    _write(knowledge_copy, "sizes.md", body)
+    assert _errors(knowledge_copy) == []
+
+
+def test_related_ids_must_exist(knowledge_copy: Path) -> None:
+    _write(knowledge_copy, "rel.md", GOOD.format(id="rel", extra="related: [no-such-doc]\n"))
+    assert any("rel.md:13: related id 'no-such-doc' does not exist" in e for e in _errors(knowledge_copy))
+
+
+def test_expired_document_is_a_warning_not_an_error(knowledge_copy: Path) -> None:
+    _write(knowledge_copy, "old.md", GOOD.format(id="old", extra="expires: 2020-01-01\n"))
+    knowledge = load_knowledge(knowledge_copy)
+    assert knowledge.errors == []
+    assert any("expired on 2020-01-01" in str(p) and not p.fatal for p in knowledge.problems)
+
+
+def test_file_name_must_match_id(knowledge_copy: Path) -> None:
+    _write(knowledge_copy, "other-name.md", GOOD.format(id="real-name", extra=""))
+    assert any("other-name.md:2: file name must be real-name.md" in e for e in _errors(knowledge_copy))
+
+
+def test_non_utf8_file_is_reported(knowledge_copy: Path) -> None:
+    (knowledge_copy / "docs" / "drowning" / "latin1.md").write_bytes("---\nid: é\n".encode("latin-1"))
+    assert any("latin1.md:1: not UTF-8" in e for e in _errors(knowledge_copy))
+
+
+def test_missing_knowledge_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match="does not exist"):
+        load_knowledge(tmp_path / "nowhere")
+
+
+def test_require_valid_raises_with_first_problem(knowledge_copy: Path) -> None:
+    _write(knowledge_copy, "broken.md", "no front matter\n")
+    with pytest.raises(KnowledgeError, match="broken.md:1: front matter must start"):
+        load_knowledge(knowledge_copy).require_valid()
