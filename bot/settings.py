@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.embedders import DEFAULT_EMBEDDER
+from index.errors import BadInputError
 
 REPO_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 
@@ -40,9 +41,11 @@ class Settings:
     def from_env(cls, environ: dict[str, str] | None = None, dotenv: Path = Path(".env")) -> "Settings":
         """Environment variables win over `.env`, which wins over defaults."""
         env = {**_load_dotenv(dotenv), **(os.environ if environ is None else environ)}
-        admins = frozenset(
-            int(part) for part in env.get("SAFEBOT_ADMIN_IDS", "").replace(" ", "").split(",") if part
-        )
+        raw_admins = env.get("SAFEBOT_ADMIN_IDS", "").replace(" ", "")
+        try:
+            admins = frozenset(int(part) for part in raw_admins.split(",") if part)
+        except ValueError as exc:
+            raise BadInputError(f"SAFEBOT_ADMIN_IDS must be comma-separated chat ids, not '{raw_admins}'") from exc
         return cls(
             data_dir=Path(env.get("SAFEBOT_DATA_DIR") or "var"),
             knowledge_dir=Path(env.get("SAFEBOT_KNOWLEDGE_DIR") or REPO_KNOWLEDGE),

@@ -31,9 +31,9 @@ SEVERITY: tuple[Label, ...] = ("crisis", "emergency", "disclosure")
 class Rule(Strict):
     id: str
     label: Label
-    cards: dict[str, str] = {}
+    cards: dict[str, str] = Field(default_factory=dict)
     patterns: list[str] = Field(min_length=1)
-    unless: list[str] = []
+    unless: list[str] = Field(default_factory=list)
 
     @field_validator("patterns", "unless")
     @classmethod
@@ -48,7 +48,7 @@ class Rule(Strict):
 
 class TriageFile(Strict):
     replies: dict[Label, Localized]
-    ignore: list[str] = []
+    ignore: list[str] = Field(default_factory=list)
     rules: list[Rule] = Field(min_length=1)
 
 

@@ -234,7 +234,8 @@ def _load_document(path: Path, hotlines: Hotlines, problems: list[Problem]) -> D
 
 def _split_sections(meta: FrontMatter, body: list[str], first_line: int) -> list[Section]:
     sections: list[Section] = []
-    heading, start, buf = meta.title, first_line, []
+    heading, start = meta.title, first_line
+    buf: list[str] = []
 
     def flush() -> None:
         content = "\n".join(buf).strip()

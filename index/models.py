@@ -49,7 +49,7 @@ class FrontMatter(Strict):
     sources: list[Source] = Field(min_length=1)
     updated: dt.date
     months: list[int] | None = None
-    related: list[str] = []
+    related: list[str] = Field(default_factory=list)
     expires: dt.date | None = None
 
     @field_validator("months")

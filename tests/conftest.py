@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from bot.settings import REPO_KNOWLEDGE
-
 from tests.fakes import FakeEmbedder
 
 TESTS = Path(__file__).resolve().parent

@@ -73,7 +73,7 @@ def test_interrupted_build_keeps_the_old_index(knowledge_copy: Path, tmp_path: P
 
 def test_invalid_knowledge_never_builds(knowledge_copy: Path, tmp_path: Path, fake_embedder: FakeEmbedder) -> None:
     (knowledge_copy / "docs" / "drowning" / "bad.md").write_text("---\nid: [\n---\n")
-    with pytest.raises(KnowledgeError, match="bad.md:2: invalid YAML"):
+    with pytest.raises(KnowledgeError, match=r"bad\.md:2: invalid YAML"):
         build_index(knowledge_copy, tmp_path / "data", fake_embedder, show_progress=False)
     assert not index_path(tmp_path / "data").exists()
 
@@ -146,8 +146,8 @@ def test_audience_is_a_preference_not_a_filter(fake_index: SearchIndex) -> None:
 def test_expired_documents_are_never_returned(knowledge_copy: Path, tmp_path: Path,
                                               fake_embedder: FakeEmbedder) -> None:
     doc = knowledge_copy / "docs" / "violence" / "violence-knives-zh.md"
-    doc.write_text(doc.read_text(encoding="utf-8").replace("updated: 2026-11-30", "updated: 2026-11-30\nexpires: 2026-12-31"),
-                   encoding="utf-8")
+    text = doc.read_text(encoding="utf-8")
+    doc.write_text(text.replace("updated: 2026-11-30", "updated: 2026-11-30\nexpires: 2026-12-31"), encoding="utf-8")
     index = _build(knowledge_copy, tmp_path / "data", fake_embedder)
     before = index.search("管制刀具 萝卜刀", top_k=50, today=dt.date(2026, 12, 1)).hits
     after = index.search("管制刀具 萝卜刀", top_k=50, today=dt.date(2027, 1, 1)).hits

@@ -157,5 +157,5 @@ def test_missing_knowledge_directory_is_an_error(tmp_path: Path) -> None:
 
 def test_require_valid_raises_with_first_problem(knowledge_copy: Path) -> None:
     _write(knowledge_copy, "broken.md", "no front matter\n")
-    with pytest.raises(KnowledgeError, match="broken.md:1: front matter must start"):
+    with pytest.raises(KnowledgeError, match=r"broken\.md:1: front matter must start"):
         load_knowledge(knowledge_copy).require_valid()

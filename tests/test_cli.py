@@ -1,0 +1,168 @@
+"""`safebot` as a user meets it: answers, JSON Lines, and every kind of bad input gets
+one line on stderr and exit code 2 without changing anything."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from index import build_index
+from index.build import index_path
+from tests.fakes import FakeEmbedder
+
+
+@pytest.fixture
+def real_env(real_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SAFEBOT_DATA_DIR", str(real_data_dir))
+    return real_data_dir
+
+
+def _one_line_error(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("safebot: ")
+    return lines[0]
+
+
+def test_ask_answers_with_key_points_and_source(run_cli, real_env) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("ask", "孩子暑假老想去水库游泳，家长该怎么管", "--audience", "parent")
+    assert result.code == 0, result.err
+    assert "来源：" in result.out and "•" in result.out
+    assert "溺水" in result.out or "游泳" in result.out
+
+
+def test_ask_json_lines_from_stdin(run_cli, real_env) -> None:  # type: ignore[no-untyped-def]
+    stdin = "萝卜刀算管制刀具吗\n\nWhat should I do if my child is bullied?\n".encode()
+    result = run_cli("ask", "--json", "--top-k", "3", stdin=stdin)
+    assert result.code == 0, result.err
+    rows = [json.loads(line) for line in result.out.splitlines()]
+    assert [r["question"] for r in rows] == ["萝卜刀算管制刀具吗", "What should I do if my child is bullied?"]
+    for row in rows:
+        assert set(row) == {"question", "triage", "confident", "results", "reply"}
+        assert row["triage"] == "none" and len(row["results"]) == 3
+        assert set(row["results"][0]) == {"doc_id", "title", "topic", "audiences", "lang", "section", "text",
+                                          "score", "source"}
+    assert rows[0]["results"][0]["topic"] == "violence"
+    assert rows[1]["results"][0]["lang"] == "en"
+
+
+def test_crisis_question_gets_the_crisis_reply_and_no_search_result(run_cli, real_env) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("ask", "--json", "我真的撑不下去了，不想活了")
+    row = json.loads(result.out)
+    assert row["triage"] == "crisis"
+    assert row["reply"].startswith("谢谢你愿意说出来") and "12356" in row["reply"]
+    assert "来源：" not in row["reply"]
+
+
+def test_emergency_reply_leads_with_what_to_do(run_cli, real_env) -> None:  # type: ignore[no-untyped-def]
+    row = json.loads(run_cli("ask", "--json", "救命 有人掉河里了").out)
+    assert row["triage"] == "emergency"
+    assert row["reply"].startswith("⚠️") and "110" in row["reply"].split("\n")[0]
+
+
+def test_off_topic_question_is_answered_honestly(run_cli, real_env) -> None:  # type: ignore[no-untyped-def]
+    row = json.loads(run_cli("ask", "--json", "红烧肉怎么做才好吃").out)
+    assert row["confident"] is False
+    assert "没有找到可靠的答案" in row["reply"] and "12356" in row["reply"]
+
+
+def test_huge_question_is_truncated_with_a_note(run_cli, real_env) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("ask", "孩子游泳安全" + "啊" * 20_000)
+    assert result.code == 0
+    assert "太长" in result.out
+
+
+@pytest.mark.parametrize(("args", "stdin", "message"), [
+    (("ask", ""), b"", "empty question"),
+    (("ask",), b"\n  \n", "no question given"),
+    (("ask",), b"\xff\xfe\xfa", "not valid UTF-8"),
+    (("ask", "x", "--audience", "grandma"), b"", "'grandma' is not one of"),
+    (("ask", "x", "--grade", "phd"), b"", "'phd' is not one of"),
+    (("ask", "x", "--lang", "fr"), b"", "'fr' is not one of"),
+])
+def test_bad_input_is_one_line_and_exit_2(run_cli, real_env, args, stdin, message) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli(*args, stdin=stdin)
+    assert result.code == 2
+    assert message in _one_line_error(result.err)
+
+
+def test_broken_knowledge_file_names_file_and_line(run_cli, knowledge_copy, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (knowledge_copy / "docs" / "drowning" / "drowning-student-zh.md").write_text("---\nid: [\n---\n")
+    monkeypatch.setenv("SAFEBOT_KNOWLEDGE_DIR", str(knowledge_copy))
+    for args in (("ask", "溺水"), ("index", "build"), ("kb", "check")):
+        result = run_cli(*args)
+        assert result.code == 2, args
+        assert "drowning-student-zh.md:2: invalid YAML" in result.out + result.err
+    assert not Path("var/index").exists(), "nothing was built"
+
+
+def test_kb_check_passes_on_shipped_knowledge(run_cli) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("kb", "check")
+    assert result.code == 0, result.out
+    assert result.out.startswith("ok: ")
+
+
+def test_missing_knowledge_directory(run_cli, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SAFEBOT_KNOWLEDGE_DIR", str(tmp_path / "nope"))
+    result = run_cli("kb", "check")
+    assert result.code == 2 and "does not exist" in _one_line_error(result.err)
+
+
+def test_unknown_embedder_id(run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SAFEBOT_EMBEDDER", "word2vec")
+    result = run_cli("ask", "溺水")
+    assert result.code == 2 and "unknown embedder 'word2vec'" in _one_line_error(result.err)
+
+
+def test_index_from_another_embedder_says_which_and_how_to_rebuild(run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.settings import REPO_KNOWLEDGE
+
+    build_index(REPO_KNOWLEDGE, tmp_path / "var", FakeEmbedder(), show_progress=False)
+    before = sorted(p.name for p in (tmp_path / "var" / "indexes").iterdir())
+    result = run_cli("ask", "溺水")
+    line = _one_line_error(result.err)
+    assert result.code == 2
+    assert "'fake:fake'" in line and "'e5-small-int4'" in line and "safebot index build --rebuild" in line
+    assert sorted(p.name for p in (tmp_path / "var" / "indexes").iterdir()) == before
+
+
+def test_corrupt_index_file(run_cli, real_data_dir, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "copy"
+    shutil.copytree(real_data_dir, data, symlinks=True)
+    monkeypatch.setenv("SAFEBOT_DATA_DIR", str(data))
+    (index_path(data) / "chunks.json").write_text("[{")
+    result = run_cli("ask", "溺水")
+    assert result.code == 2 and "index build --rebuild" in _one_line_error(result.err)
+
+
+def test_index_info_prints_the_manifest(run_cli, real_env) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("index", "info")
+    assert result.code == 0
+    assert "embedder: e5-small-int4" in result.out and "knowledge_hash:" in result.out
+
+
+def test_index_info_without_an_index(run_cli) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("index", "info")
+    assert result.code == 2 and "safebot index build" in _one_line_error(result.err)
+
+
+def test_cold_ask_in_a_new_process(real_data_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The console script end to end, as a user would run it."""
+    monkeypatch.setenv("SAFEBOT_DATA_DIR", str(real_data_dir))
+    done = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "过马路要注意什么"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["results"][0]["topic"] == "traffic"
+
+
+def test_answering_with_the_default_embedder_never_imports_torch(real_data_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SAFEBOT_DATA_DIR", str(real_data_dir))
+    code = ("import sys; from bot.assistant import Assistant; from bot.settings import Settings; "
+            "Assistant.open(Settings.from_env()).answer('溺水'); print(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('torch', 'sentence_transformers', 'transformers')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

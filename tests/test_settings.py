@@ -1,0 +1,41 @@
+"""Settings come from the environment and `.env`, and every one is documented."""
+
+import re
+from pathlib import Path
+
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("SAFEBOT_DATA_DIR=/from/dotenv\nSAFEBOT_EMBEDDER=from-dotenv\n# comment\n")
+    settings = Settings.from_env({"SAFEBOT_DATA_DIR": "/from/env", "SAFEBOT_ADMIN_IDS": "1, 22"}, dotenv)
+    assert settings.data_dir == Path("/from/env")
+    assert settings.embedder == "from-dotenv"
+    assert settings.admin_ids == frozenset({1, 22})
+
+
+def test_token_is_not_in_repr() -> None:
+    assert "secret-token" not in repr(Settings.from_env({"TELEGRAM_BOT_TOKEN": "secret-token"}, Path("none")))
+
+
+def test_every_setting_is_documented_in_readme_and_env_example() -> None:
+    source = (ROOT / "bot" / "settings.py").read_text()
+    names = set(re.findall(r'env\.get\("([A-Z_]+)"', source))
+    assert len(names) >= 7
+    readme = (ROOT / "README.md").read_text()
+    example = (ROOT / ".env.example").read_text()
+    for name in names:
+        assert f"`{name}`" in readme, name
+        assert name in example, name
+
+
+def test_bad_admin_ids_are_a_clear_error() -> None:
+    import pytest
+
+    from index.errors import BadInputError
+
+    with pytest.raises(BadInputError, match="SAFEBOT_ADMIN_IDS"):
+        Settings.from_env({"SAFEBOT_ADMIN_IDS": "alice"}, Path("none"))
