@@ -21,8 +21,10 @@ setup-dev: $(PY)
 	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -c constraints.txt -e '.[st,dev]'
 
+# The Telegram bot when a token is configured (environment or .env), else the terminal chat.
 run: setup
-	$(SAFEBOT) chat
+	@if [ -n "$$TELEGRAM_BOT_TOKEN" ] || grep -qs '^TELEGRAM_BOT_TOKEN=..*' .env; then \
+		$(SAFEBOT) run; else $(SAFEBOT) chat; fi
 
 test: setup-dev
 	$(SAFEBOT) kb check

@@ -2,6 +2,7 @@
 first, then retrieval, then a grounded reply. Built once per process."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.answer import compose_reply
@@ -33,10 +34,12 @@ class Answer:
 
 
 class Assistant:
-    def __init__(self, knowledge: Knowledge, index: SearchIndex, triager: Triager) -> None:
+    def __init__(self, knowledge: Knowledge, index: SearchIndex, triager: Triager,
+                 today: Callable[[], dt.date] = dt.date.today) -> None:
         self.knowledge = knowledge
         self.index = index
         self.triager = triager
+        self.today = today  # a clock, so tests can say what day it is
 
     @classmethod
     def open(cls, settings: Settings) -> "Assistant":
@@ -54,7 +57,7 @@ class Assistant:
         lang = prefs.lang or detect_lang(question)
         verdict = self.triager.classify(question)
         lead = self.triager.reply(verdict, lang, self.knowledge)
-        result = self.index.search(question, top_k=top_k, prefs=prefs, today=today)
+        result = self.index.search(question, top_k=top_k, prefs=prefs, today=today or self.today())
         if verdict.label == "crisis":
             # A crisis reply stands alone: never a search result under it.
             reply = lead or ""

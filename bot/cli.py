@@ -126,20 +126,45 @@ def kb_check(settings: Settings) -> None:
 @cli.command()
 @click.pass_obj
 def chat(settings: Settings) -> None:
-    """Chat in the terminal (works on a pipe too)."""
+    """Chat in the terminal with the same dialogue as the bot (works on a pipe too)."""
     from bot.assistant import Assistant
+    from bot.dialogue import Dialogue
+    from bot.store import Store
+    from bot.terminal import run_chat
 
-    assistant = Assistant.open(settings)
-    interactive = sys.stdin.isatty()
-    if interactive:
-        click.echo("平安校园助手 SafeBot — 输入问题，Ctrl-D 退出。/ Ask a question, Ctrl-D to quit.")
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        try:
-            click.echo(assistant.answer(line.strip()).reply + "\n")
-        except BadInputError as exc:
-            click.echo(str(exc), err=True)
+    store = Store(settings.database)
+    try:
+        dialogue = Dialogue(Assistant.open(settings), store)
+        interactive = sys.stdin.isatty()
+        if interactive:
+            click.echo("平安校园助手 SafeBot — 输入问题或 /start，Ctrl-D 退出。")
+            click.echo("Type a question or /start; Ctrl-D quits.\n")
+        run_chat(dialogue, sys.stdin, sys.stdout, echo=not interactive)
+    finally:
+        store.close()
+
+
+@cli.command()
+@click.pass_obj
+def run(settings: Settings) -> None:
+    """Run the Telegram bot: long polling, or a webhook when SAFEBOT_WEBHOOK_URL is set."""
+    if not settings.telegram_token:
+        raise BadInputError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather, or use `safebot chat`")
+    from telegram import Update
+    from telegram.error import InvalidToken
+
+    from bot.telegram import build_application
+
+    app = build_application(settings)
+    try:
+        if settings.webhook_url:
+            app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
+                            url_path=settings.webhook_path, webhook_url=settings.webhook_url,
+                            secret_token=settings.webhook_secret or None, allowed_updates=Update.ALL_TYPES)
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken as exc:
+        raise BadInputError("Telegram rejected TELEGRAM_BOT_TOKEN: check the token from @BotFather") from exc
 
 
 def main() -> None:

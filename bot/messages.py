@@ -13,7 +13,115 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Sorry, I could not find a reliable answer to that, and I would rather not guess. "
         "Try asking another way, or pick a topic: {topics}.\n\nIn danger? Call:\n{hotlines}",
     },
+    "greeting": {
+        "zh": "你好，我是平安校园助手，回答学生、家长和老师关于校园和假期安全的问题：防溺水、欺凌和管制刀具、"
+        "交通、心理健康、传染病、诈骗、防性侵防拐骗、居家安全。\n\n"
+        "我不是急救或报警电话。遇到危险请直接打：\n{hotlines}\n\n先告诉我你是谁，我好说得更合适：",
+        "en": "Hi, I'm SafeBot. I answer questions from students, parents and teachers about safety at school and "
+        "in the holidays: drowning, bullying and knives, traffic, mental health, illness, fraud, abuse and "
+        "abduction, and safety at home.\n\nI am not an emergency service. In danger, call:\n{hotlines}\n\n"
+        "First, who are you?",
+    },
+    "ask_grade": {"zh": "孩子（或你）在哪个学段？", "en": "Which school stage is the child (or you) in?"},
+    "onboarded": {
+        "zh": "设置好了（{role}，{grade}）。直接把问题发给我，比如：\n• 孩子暑假想去河里游泳怎么办\n"
+        "• 萝卜刀算管制刀具吗\n• 孩子最近总说活着没意思\n随时发 /settings 修改。",
+        "en": "All set ({role}, {grade}). Just send me a question, for example:\n"
+        "• My son wants to swim in the river this summer\n• What counts as a controlled knife?\n"
+        "• My daughter says life is pointless\nSend /settings to change this any time.",
+    },
+    "help": {
+        "zh": "直接发问题就行。命令：\n/topics 按主题浏览\n/emergency 紧急情况怎么办\n/hotlines 求助电话\n"
+        "/settings 身份、学段、语言\n/forget 删除我的数据\n/about 关于",
+        "en": "Just send a question. Commands:\n/topics browse by topic\n/emergency what to do now\n"
+        "/hotlines hotlines\n/settings role, school stage, language\n/forget delete my data\n/about about",
+    },
+    "about": {
+        "zh": "平安校园助手的回答全部来自经过整理的安全知识库，"
+        "每条都注明来源（教育、卫健、公安等部门的文件和权威报道）。"
+        "它不能代替报警、急救或医生。我们只保存你的身份、学段和语言，不保存你发的消息；发 /forget 可以全部删除。",
+        "en": "SafeBot answers only from a curated safety knowledge base, and every answer names its source "
+        "(education, health and police authorities and major media). It does not replace the police, an "
+        "ambulance or a doctor. We keep only your role, school stage and language, never your messages; "
+        "/forget deletes them.",
+    },
+    "topics": {"zh": "选择一个主题：", "en": "Choose a topic:"},
+    "topic_docs": {"zh": "「{topic}」的内容：", "en": "On {topic}:"},
+    "emergency": {
+        "zh": "⚠️ 正在发生危险：先保证自己安全，马上打电话——\n{hotlines}\n\n说清楚准确地点。下面是具体怎么做：",
+        "en": "⚠️ Danger right now: keep yourself safe and call —\n{hotlines}\n\nSay exactly where you are. "
+        "What to do:",
+    },
+    "hotlines": {"zh": "求助电话：\n{hotlines}", "en": "Hotlines:\n{hotlines}"},
+    "settings": {
+        "zh": "当前设置：{role}，{grade}，中文。要改哪一项？",
+        "en": "Your settings: {role}, {grade}, English. What would you like to change?",
+    },
+    "ask_role": {"zh": "你是：", "en": "You are:"},
+    "ask_lang": {"zh": "选择语言：", "en": "Choose a language:"},
+    "saved": {"zh": "已保存。", "en": "Saved."},
+    "forget_confirm": {
+        "zh": "确定要删除我保存的关于你的所有信息（身份、学段、语言）吗？",
+        "en": "Delete everything I keep about you (role, school stage, language)?",
+    },
+    "forgotten": {
+        "zh": "已全部删除。发 /start 可以重新开始。",
+        "en": "Everything is deleted. Send /start to begin again.",
+    },
+    "cancelled": {"zh": "好的，什么都没有删除。", "en": "OK, nothing was deleted."},
+    "thanks": {"zh": "谢谢你的反馈！", "en": "Thanks for the feedback!"},
+    "unknown_command": {"zh": "我不认识这个命令。", "en": "I don't know that command."},
+    "not_text": {
+        "zh": "我只能读文字消息，请把问题打字发给我。",
+        "en": "I can only read text messages; please type your question.",
+    },
+    "flood": {
+        "zh": "消息有点多，我先歇一会儿，一分钟后再发吧。遇到危险请直接打 {police} 或 {ambulance}。",
+        "en": "That's a lot of messages; please wait a minute. In danger, call {police} or {ambulance} directly.",
+    },
+    "error": {
+        "zh": "抱歉，我这边出了点问题，请稍后再试。遇到危险请直接打 {police} 或 {ambulance}。",
+        "en": "Sorry, something went wrong on my side. Please try again later. In danger, call {police} or "
+        "{ambulance}.",
+    },
+    "gone": {"zh": "这部分内容已经下线了。", "en": "That content is no longer available."},
+    "btn_more": {"zh": "📖 完整内容", "en": "📖 Read more"},
+    "btn_up": {"zh": "👍 有用", "en": "👍 Helpful"},
+    "btn_down": {"zh": "👎 没用", "en": "👎 Not helpful"},
+    "btn_hotlines": {"zh": "📞 求助电话", "en": "📞 Hotlines"},
+    "btn_yes_forget": {"zh": "确认删除", "en": "Delete"},
+    "btn_cancel": {"zh": "取消", "en": "Cancel"},
+    "btn_role": {"zh": "身份", "en": "Role"},
+    "btn_grade": {"zh": "学段", "en": "School stage"},
+    "btn_lang": {"zh": "语言 Language", "en": "Language 语言"},
 }
+
+LABELS: dict[str, dict[str, str]] = {
+    "student": {"zh": "学生", "en": "Student"},
+    "parent": {"zh": "家长", "en": "Parent"},
+    "teacher": {"zh": "老师", "en": "Teacher"},
+    "preschool": {"zh": "幼儿园", "en": "Preschool"},
+    "primary": {"zh": "小学", "en": "Primary"},
+    "middle": {"zh": "初中", "en": "Middle school"},
+    "high": {"zh": "高中", "en": "High school"},
+    "college": {"zh": "大学", "en": "College"},
+    "zh": {"zh": "中文", "en": "中文"},
+    "en": {"zh": "English", "en": "English"},
+    "unset": {"zh": "未设置", "en": "not set"},
+}
+
+# Telegram's command menu, per language.
+COMMANDS: dict[str, list[tuple[str, str]]] = {
+    "zh": [("start", "开始"), ("topics", "按主题浏览"), ("emergency", "紧急情况怎么办"), ("hotlines", "求助电话"),
+           ("settings", "身份、学段、语言"), ("help", "帮助"), ("forget", "删除我的数据"), ("about", "关于")],
+    "en": [("start", "Start"), ("topics", "Browse by topic"), ("emergency", "What to do in an emergency"),
+           ("hotlines", "Hotlines"), ("settings", "Role, school stage, language"), ("help", "Help"),
+           ("forget", "Delete my data"), ("about", "About")],
+}
+
+
+def label(key: str | None, lang: str) -> str:
+    return LABELS[key or "unset"][lang]
 
 
 def text(key: str, lang: str, **values: str) -> str:

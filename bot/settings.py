@@ -23,6 +23,12 @@ def _load_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
+def _port(value: str) -> int:
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise BadInputError(f"SAFEBOT_WEBHOOK_PORT must be a port number, not '{value}'")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("var")
@@ -32,6 +38,17 @@ class Settings:
     telegram_token: str = field(default="", repr=False)
     telegram_base_url: str = ""
     admin_ids: frozenset[int] = frozenset()
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str = field(default="", repr=False)
+
+    @property
+    def webhook_path(self) -> str:
+        """The local path Telegram posts to: the path part of the public URL."""
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.webhook_url).path.lstrip("/")
 
     @property
     def database(self) -> str:
@@ -54,4 +71,8 @@ class Settings:
             telegram_token=env.get("TELEGRAM_BOT_TOKEN", ""),
             telegram_base_url=env.get("SAFEBOT_TELEGRAM_BASE_URL", ""),
             admin_ids=admins,
+            webhook_url=env.get("SAFEBOT_WEBHOOK_URL", ""),
+            webhook_listen=env.get("SAFEBOT_WEBHOOK_LISTEN") or "127.0.0.1",
+            webhook_port=_port(env.get("SAFEBOT_WEBHOOK_PORT") or "8443"),
+            webhook_secret=env.get("SAFEBOT_WEBHOOK_SECRET", ""),
         )

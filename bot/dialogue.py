@@ -1,0 +1,319 @@
+"""The dialogue engine: one place decides everything the bot says, for every channel.
+A channel turns what a user did into an `Incoming` and sends the `Reply`s back; the
+engine never knows whether that was Telegram or a terminal, so it is tested alone.
+
+Button data is short and self-describing ("doc:drowning-parent-zh") because Telegram
+limits it to 64 bytes and because no conversation state has to survive between steps."""
+
+import logging
+from dataclasses import dataclass, field
+
+from bot.answer import key_points
+from bot.assistant import Answer, Assistant
+from bot.messages import label, text
+from bot.store import Profile, Store
+from index import Preferences
+from index.knowledge import Document
+from index.text import detect_lang
+from index.vocab import AUDIENCES, GRADES, LANGS, TOPIC_LABELS
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE = 4000  # Telegram's limit is 4,096 characters; leave room for escaping
+DEFAULT_ROLE = "parent"
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    edit: bool = False  # replace the message whose button was pressed
+
+
+@dataclass(frozen=True)
+class Incoming:
+    chat_id: int
+    text: str = ""
+    button: str = ""
+    language: str | None = None  # the channel's hint, e.g. Telegram's "zh-hans" or "en"
+
+
+@dataclass
+class _Context:
+    profile: Profile
+    lang: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lang = self.profile.lang
+
+
+def split_text(message: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Split at paragraph boundaries, then lines, so no part exceeds `limit`."""
+    if len(message) <= limit:
+        return [message]
+    parts: list[str] = []
+    current = ""
+    for block in message.split("\n\n"):
+        pieces = [block] if len(block) <= limit else _split_lines(block, limit)
+        for piece in pieces:
+            joined = f"{current}\n\n{piece}" if current else piece
+            if len(joined) <= limit:
+                current = joined
+            else:
+                parts.append(current)
+                current = piece
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _split_lines(block: str, limit: int) -> list[str]:
+    out: list[str] = []
+    current = ""
+    for line in block.split("\n"):
+        while len(line) > limit:
+            out.append(line[:limit])
+            line = line[limit:]
+        joined = f"{current}\n{line}" if current else line
+        if len(joined) <= limit:
+            current = joined
+        else:
+            out.append(current)
+            current = line
+    if current:
+        out.append(current)
+    return out
+
+
+class Dialogue:
+    def __init__(self, assistant: Assistant, store: Store) -> None:
+        self.assistant = assistant
+        self.store = store
+        self._commands = {
+            "start": self._start, "help": self._help, "about": self._about, "topics": self._topics,
+            "emergency": self._emergency, "hotlines": self._hotlines, "settings": self._settings,
+            "forget": self._forget,
+        }
+
+    # -- entry point -------------------------------------------------------------------
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        ctx = _Context(self._profile(incoming))
+        if incoming.button:
+            replies = self._press(ctx, incoming.button)
+        elif incoming.text.strip().startswith("/"):
+            command = incoming.text.strip()[1:].split()[0].split("@")[0].lower()
+            handler = self._commands.get(command)
+            replies = handler(ctx) if handler else [Reply(text("unknown_command", ctx.lang)), *self._help(ctx)]
+        else:
+            replies = self._question(ctx, incoming.text)
+        return [part for reply in replies for part in self._split(reply)]
+
+    @staticmethod
+    def _split(reply: Reply) -> list[Reply]:
+        chunks = split_text(reply.text)
+        if len(chunks) == 1:
+            return [reply]
+        return [Reply(c, reply.buttons if i == len(chunks) - 1 else (), reply.edit and i == 0)
+                for i, c in enumerate(chunks)]
+
+    def _profile(self, incoming: Incoming) -> Profile:
+        profile = self.store.profile(incoming.chat_id)
+        if profile is None:
+            hint = (incoming.language or "").lower()
+            lang = "en" if hint and not hint.startswith("zh") else "zh"
+            profile = Profile(incoming.chat_id, None, None, lang)
+        return profile
+
+    # -- questions -----------------------------------------------------------------------
+
+    def _question(self, ctx: _Context, question: str) -> list[Reply]:
+        profile = ctx.profile
+        lang = detect_lang(question) if question.strip() else ctx.lang
+        prefs = Preferences(audience=profile.role or DEFAULT_ROLE, grade=profile.grade, lang=lang)
+        answer = self.assistant.answer(question, prefs)
+        self._count(answer)
+        if answer.verdict.urgent:
+            return [Reply(answer.reply, self._urgent_buttons(answer, lang))]
+        if not answer.result.confident:
+            return [Reply(answer.reply, self._topic_buttons(lang))]
+        return [Reply(answer.reply, self._answer_buttons(answer, lang))]
+
+    def _count(self, answer: Answer) -> None:
+        """Counts only: the text of a question is never stored."""
+        if answer.verdict.label != "none":
+            self.store.count(f"triage:{answer.verdict.label}")
+        if answer.result.confident and answer.result.hits:
+            self.store.count(f"questions:{answer.result.hits[0].chunk.topic}")
+        elif not answer.verdict.urgent:
+            self.store.count("unanswered")
+
+    def _urgent_buttons(self, answer: Answer, lang: str) -> tuple[tuple[Button, ...], ...]:
+        rows = []
+        card = (answer.verdict.card or {}).get(lang) or (answer.verdict.card or {}).get("zh")
+        if card and answer.verdict.label == "emergency":
+            rows.append((Button(text("btn_more", lang), f"doc:{card}"),))
+        rows.append((Button(text("btn_hotlines", lang), "hotlines"),))
+        return tuple(rows)
+
+    def _answer_buttons(self, answer: Answer, lang: str) -> tuple[tuple[Button, ...], ...]:
+        best = answer.result.hits[0].chunk
+        doc = self._document(best.doc_id)
+        if doc is None:
+            return ()
+        index = next((i for i, s in enumerate(doc.sections) if s.heading == best.section), 0)
+        related = [r for r in doc.meta.related if self._document(r) is not None]
+        for hit in answer.result.hits[1:]:
+            if hit.chunk.doc_id != best.doc_id and hit.chunk.lang == best.lang:
+                related.append(hit.chunk.doc_id)
+        related = list(dict.fromkeys(related))[:2]
+        rows: list[tuple[Button, ...]] = [(Button(text("btn_more", lang), f"doc:{doc.meta.id}"),)]
+        rows += [(Button(f"🔗 {self._title(r)}", f"doc:{r}"),) for r in related]
+        rows.append((Button(text("btn_up", lang), f"fb:u:{doc.meta.id}:{index}"),
+                     Button(text("btn_down", lang), f"fb:d:{doc.meta.id}:{index}")))
+        return tuple(rows)
+
+    # -- commands ------------------------------------------------------------------------
+
+    def _start(self, ctx: _Context) -> list[Reply]:
+        self.store.save_profile(ctx.profile)
+        lines = self._hotline_lines(ctx.lang, ("police", "ambulance", "fire", "mental_health"))
+        return [Reply(text("greeting", ctx.lang, hotlines=lines), self._choices("role", AUDIENCES, ctx.lang))]
+
+    def _help(self, ctx: _Context) -> list[Reply]:
+        return [Reply(text("help", ctx.lang))]
+
+    def _about(self, ctx: _Context) -> list[Reply]:
+        return [Reply(text("about", ctx.lang))]
+
+    def _topics(self, ctx: _Context) -> list[Reply]:
+        return [Reply(text("topics", ctx.lang), self._topic_buttons(ctx.lang))]
+
+    def _emergency(self, ctx: _Context) -> list[Reply]:
+        lines = self._hotline_lines(ctx.lang, ("police", "ambulance", "fire", "mental_health"))
+        cards = [d for d in self.assistant.knowledge.documents if d.meta.kind == "card" and d.meta.lang == ctx.lang]
+        if not cards:
+            cards = [d for d in self.assistant.knowledge.documents if d.meta.kind == "card"]
+        buttons = tuple((Button(d.meta.title, f"doc:{d.meta.id}"),) for d in cards)
+        return [Reply(text("emergency", ctx.lang, hotlines=lines), buttons)]
+
+    def _hotlines(self, ctx: _Context) -> list[Reply]:
+        hotlines = self.assistant.knowledge.hotlines
+        keys = [k for k, h in hotlines.items() if h.region == "CN" or ctx.lang == "en"]
+        return [Reply(text("hotlines", ctx.lang, hotlines=self._hotline_lines(ctx.lang, keys)))]
+
+    def _settings(self, ctx: _Context) -> list[Reply]:
+        p = ctx.profile
+        buttons = ((Button(text("btn_role", ctx.lang), "set:role"), Button(text("btn_grade", ctx.lang), "set:grade"),
+                    Button(text("btn_lang", ctx.lang), "set:lang")),)
+        return [Reply(text("settings", ctx.lang, role=label(p.role, ctx.lang), grade=label(p.grade, ctx.lang)),
+                      buttons)]
+
+    def _forget(self, ctx: _Context) -> list[Reply]:
+        return [Reply(text("forget_confirm", ctx.lang), ((Button(text("btn_yes_forget", ctx.lang), "forget:yes"),
+                                                           Button(text("btn_cancel", ctx.lang), "forget:no")),))]
+
+    # -- buttons -------------------------------------------------------------------------
+
+    def _press(self, ctx: _Context, data: str) -> list[Reply]:
+        kind, _, rest = data.partition(":")
+        p = ctx.profile
+        if kind == "role" and rest in AUDIENCES:
+            self.store.save_profile(Profile(p.chat_id, rest, p.grade, p.lang))
+            if p.grade is None:
+                return [Reply(text("ask_grade", ctx.lang), self._choices("grade", GRADES, ctx.lang), edit=True)]
+            return [Reply(text("saved", ctx.lang), edit=True)]
+        if kind == "grade" and rest in GRADES:
+            role = p.role or DEFAULT_ROLE
+            self.store.save_profile(Profile(p.chat_id, role, rest, p.lang))
+            return [Reply(text("onboarded", ctx.lang, role=label(role, ctx.lang), grade=label(rest, ctx.lang)),
+                          edit=True)]
+        if kind == "lang" and rest in LANGS:
+            self.store.save_profile(Profile(p.chat_id, p.role, p.grade, rest))
+            return [Reply(text("saved", rest), edit=True)]
+        if kind == "set":
+            options = {"role": ("ask_role", AUDIENCES), "grade": ("ask_grade", GRADES), "lang": ("ask_lang", LANGS)}
+            if rest in options:
+                key, values = options[rest]
+                return [Reply(text(key, ctx.lang), self._choices(rest, values, ctx.lang), edit=True)]
+        if kind == "topic" and rest in TOPIC_LABELS:
+            return [self._topic_documents(rest, ctx)]
+        if kind == "doc":
+            return self._show_document(rest, 0, ctx.lang)
+        if kind == "sec":
+            doc_id, _, index = rest.rpartition(":")
+            return self._show_document(doc_id, int(index) if index.isdigit() else 0, ctx.lang)
+        if kind == "fb":
+            return self._feedback(rest, ctx.lang)
+        if kind == "forget":
+            if rest == "yes":
+                self.store.forget(p.chat_id)
+                return [Reply(text("forgotten", ctx.lang), edit=True)]
+            return [Reply(text("cancelled", ctx.lang), edit=True)]
+        if kind == "hotlines":
+            return self._hotlines(ctx)
+        return [Reply(text("gone", ctx.lang))]
+
+    def _feedback(self, rest: str, lang: str) -> list[Reply]:
+        vote, _, target = rest.partition(":")
+        doc_id, _, index = target.rpartition(":")
+        doc = self._document(doc_id)
+        if doc is None or vote not in ("u", "d") or not index.isdigit() or int(index) >= len(doc.sections):
+            return [Reply(text("gone", lang))]
+        self.store.feedback(doc_id, doc.sections[int(index)].heading, vote == "u")
+        return [Reply(text("thanks", lang))]
+
+    def _topic_documents(self, topic: str, ctx: _Context) -> Reply:
+        docs = [d for d in self.assistant.knowledge.documents if d.meta.topic == topic and d.meta.lang == ctx.lang]
+        if not docs:
+            docs = [d for d in self.assistant.knowledge.documents if d.meta.topic == topic]
+        role = ctx.profile.role or DEFAULT_ROLE
+        docs.sort(key=lambda d: (d.meta.kind != "card", role not in d.meta.audiences, d.meta.id))
+        buttons = tuple((Button(d.meta.title, f"doc:{d.meta.id}"),) for d in docs)
+        return Reply(text("topic_docs", ctx.lang, topic=TOPIC_LABELS[topic][ctx.lang]), buttons)
+
+    def _show_document(self, doc_id: str, index: int, lang: str) -> list[Reply]:
+        doc = self._document(doc_id)
+        if doc is None or index >= len(doc.sections):
+            return [Reply(text("gone", lang))]
+        section = doc.sections[index]
+        body = "\n".join(f"• {p}" for p in key_points(section.text, limit=50))
+        message = f"【{doc.meta.title}】{section.heading}\n{body}\n" + text(
+            "source", doc.meta.lang, source=doc.meta.sources[0].cite())
+        others = tuple((Button(s.heading, f"sec:{doc.meta.id}:{i}"),)
+                       for i, s in enumerate(doc.sections) if i != index)
+        feedback = (Button(text("btn_up", lang), f"fb:u:{doc.meta.id}:{index}"),
+                    Button(text("btn_down", lang), f"fb:d:{doc.meta.id}:{index}"))
+        return [Reply(message, (*others, feedback))]
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _document(self, doc_id: str) -> Document | None:
+        try:
+            doc = self.assistant.knowledge.document(doc_id)
+        except KeyError:
+            return None
+        return None if doc.is_expired(self.assistant.today()) else doc
+
+    def _title(self, doc_id: str) -> str:
+        doc = self._document(doc_id)
+        return doc.meta.title if doc else doc_id
+
+    def _hotline_lines(self, lang: str, keys: list[str] | tuple[str, ...]) -> str:
+        hotlines = self.assistant.knowledge.hotlines
+        return "\n".join(f"📞 {hotlines.line(k, lang)}" for k in keys if k in hotlines)
+
+    @staticmethod
+    def _choices(kind: str, values: tuple[str, ...], lang: str) -> tuple[tuple[Button, ...], ...]:
+        buttons = [Button(label(v, lang), f"{kind}:{v}") for v in values]
+        return tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
+
+    def _topic_buttons(self, lang: str) -> tuple[tuple[Button, ...], ...]:
+        return tuple((Button(labels[lang], f"topic:{slug}"),) for slug, labels in TOPIC_LABELS.items())
+
