@@ -84,3 +84,13 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str])
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def real_assistant(real_index):  # type: ignore[no-untyped-def]
+    from bot.assistant import Assistant
+    from bot.triage import Triager
+    from index.knowledge import load_knowledge
+
+    knowledge = load_knowledge(REPO_KNOWLEDGE)
+    return Assistant(knowledge, real_index, Triager.from_knowledge(knowledge))

@@ -34,6 +34,7 @@ class FakeTelegram:
     calls: list[Call] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
     served_at: dict[int, float] = field(default_factory=dict)  # update_id -> when getUpdates returned it
+    polls: int = 0  # getUpdates requests answered
     failures: dict[str, deque[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
@@ -159,10 +160,14 @@ class FakeTelegram:
         timeout = min(float(params.get("timeout") or 0), 2.0)
         deadline = time.monotonic() + timeout
         with self._cond:
+            if offset:  # like Telegram: an offset confirms every earlier update for good
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]
             while True:
                 pending = [u for u in self.updates if u["update_id"] >= offset]
                 left = deadline - time.monotonic()
                 if pending or left <= 0 or self._server is None:
+                    self.polls += 1
+                    self._cond.notify_all()
                     now = time.monotonic()
                     for u in pending:
                         self.served_at.setdefault(u["update_id"], now)

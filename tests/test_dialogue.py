@@ -1,0 +1,164 @@
+"""The dialogue engine alone, without any channel: onboarding, grounded answers with
+sources and buttons, triage first, honest "not sure", settings and /forget."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.dialogue import Dialogue, Incoming, Reply, split_text
+from bot.store import Store
+
+CHAT = 4242
+
+
+@pytest.fixture
+def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    s = Store(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def dialogue(real_assistant, store: Store) -> Dialogue:  # type: ignore[no-untyped-def]
+    return Dialogue(real_assistant, store)
+
+
+def datas(reply: Reply) -> list[str]:
+    return [b.data for row in reply.buttons for b in row]
+
+
+def test_onboarding_through_buttons(dialogue: Dialogue, store: Store) -> None:
+    [greeting] = dialogue.handle(Incoming(CHAT, "/start", language="zh-hans"))
+    assert "不是急救或报警电话" in greeting.text and "110" in greeting.text and "12356" in greeting.text
+    assert datas(greeting) == ["role:student", "role:parent", "role:teacher"]
+    [grade] = dialogue.handle(Incoming(CHAT, button="role:teacher"))
+    assert grade.edit and "grade:middle" in datas(grade)
+    [done] = dialogue.handle(Incoming(CHAT, button="grade:middle"))
+    assert "老师" in done.text and "初中" in done.text
+    profile = store.profile(CHAT)
+    assert profile is not None and (profile.role, profile.grade, profile.lang) == ("teacher", "middle", "zh")
+
+
+def test_english_telegram_users_get_english(dialogue: Dialogue) -> None:
+    [greeting] = dialogue.handle(Incoming(7, "/start", language="en"))
+    assert greeting.text.startswith("Hi, I'm SafeBot")
+
+
+def test_question_before_onboarding_is_answered_as_a_parent(dialogue: Dialogue, store: Store) -> None:
+    [reply] = dialogue.handle(Incoming(CHAT, "孩子暑假老想去水库游泳怎么办"))
+    assert "来源：" in reply.text
+    buttons = datas(reply)
+    assert buttons[0].startswith("doc:drowning")
+    assert any(b.startswith("fb:u:") for b in buttons) and any(b.startswith("fb:d:") for b in buttons)
+    assert len([b for b in buttons if b.startswith("doc:")]) == 3  # more on this + two related
+    assert store.profile(CHAT) is None, "nothing is stored before /start"
+    assert store.counters("questions:") == {"questions:drowning": 1}
+
+
+def test_crisis_reply_comes_first_and_alone(dialogue: Dialogue, store: Store) -> None:
+    [reply] = dialogue.handle(Incoming(CHAT, "我真的撑不下去了，活着没意思"))
+    assert reply.text.startswith("谢谢你愿意说出来") and "12356" in reply.text
+    assert "来源" not in reply.text
+    assert datas(reply) == ["hotlines"]
+    assert store.counters("triage:") == {"triage:crisis": 1}
+
+
+def test_emergency_offers_the_card(dialogue: Dialogue) -> None:
+    [reply] = dialogue.handle(Incoming(CHAT, "厨房一股煤气味 现在咋办"))
+    assert reply.text.startswith("⚠️")
+    assert datas(reply)[0] == "doc:card-gas-zh"
+
+
+def test_not_confident_says_so_and_offers_topics(dialogue: Dialogue, store: Store) -> None:
+    [reply] = dialogue.handle(Incoming(CHAT, "红烧肉怎么做才好吃"))
+    assert "没有找到可靠的答案" in reply.text and "12356" in reply.text
+    assert datas(reply)[0] == "topic:drowning" and len(datas(reply)) == 8
+    assert store.counters("unanswered") == {"unanswered": 1}
+
+
+def test_topics_documents_and_sections(dialogue: Dialogue) -> None:
+    [menu] = dialogue.handle(Incoming(CHAT, "/topics"))
+    assert "topic:violence" in datas(menu)
+    [docs] = dialogue.handle(Incoming(CHAT, button="topic:violence"))
+    assert datas(docs)[0] == "doc:card-knife-fight-zh"
+    [doc] = dialogue.handle(Incoming(CHAT, button="doc:violence-knives-zh"))
+    assert doc.text.startswith("【") and "来源：" in doc.text
+    sections = [d for d in datas(doc) if d.startswith("sec:")]
+    [section] = dialogue.handle(Incoming(CHAT, button=sections[0]))
+    assert section.text != doc.text
+
+
+def test_feedback_is_counted_per_section(dialogue: Dialogue, store: Store) -> None:
+    [thanks] = dialogue.handle(Incoming(CHAT, button="fb:u:drowning-parent-zh:0"))
+    dialogue.handle(Incoming(CHAT, button="fb:d:drowning-parent-zh:0"))
+    dialogue.handle(Incoming(CHAT, button="fb:u:drowning-parent-zh:0"))
+    assert "谢谢" in thanks.text
+    heading = dialogue.assistant.knowledge.document("drowning-parent-zh").sections[0].heading
+    assert store.feedback_counts("drowning-parent-zh", heading) == (2, 1)
+
+
+@pytest.mark.parametrize("data", ["doc:no-such-doc", "fb:u:drowning-parent-zh:99", "sec:x:y", "weird", "topic:x"])
+def test_stale_or_forged_buttons_are_harmless(dialogue: Dialogue, data: str) -> None:
+    [reply] = dialogue.handle(Incoming(CHAT, button=data))
+    assert reply.text
+
+
+def test_settings_change_language(dialogue: Dialogue, store: Store) -> None:
+    dialogue.handle(Incoming(CHAT, "/start"))
+    [menu] = dialogue.handle(Incoming(CHAT, "/settings"))
+    assert datas(menu) == ["set:role", "set:grade", "set:lang"]
+    [choose] = dialogue.handle(Incoming(CHAT, button="set:lang"))
+    assert datas(choose) == ["lang:zh", "lang:en"]
+    dialogue.handle(Incoming(CHAT, button="lang:en"))
+    [helptext] = dialogue.handle(Incoming(CHAT, "/help"))
+    assert helptext.text.startswith("Just send a question")
+
+
+def test_forget_asks_first_then_deletes(dialogue: Dialogue, store: Store) -> None:
+    dialogue.handle(Incoming(CHAT, "/start"))
+    dialogue.handle(Incoming(CHAT, button="role:parent"))
+    [confirm] = dialogue.handle(Incoming(CHAT, "/forget"))
+    assert datas(confirm) == ["forget:yes", "forget:no"]
+    dialogue.handle(Incoming(CHAT, button="forget:no"))
+    assert store.profile(CHAT) is not None
+    [done] = dialogue.handle(Incoming(CHAT, button="forget:yes"))
+    assert done.edit and store.profile(CHAT) is None
+
+
+@pytest.mark.parametrize("command", ["/help", "/about", "/hotlines", "/emergency", "/topics", "/settings"])
+def test_every_command_answers(dialogue: Dialogue, command: str) -> None:
+    replies = dialogue.handle(Incoming(CHAT, command))
+    assert replies and all(r.text for r in replies)
+
+
+def test_hotlines_come_from_the_hotline_file(dialogue: Dialogue) -> None:
+    [reply] = dialogue.handle(Incoming(CHAT, "/hotlines"))
+    for number in ("110", "119", "120", "122", "12356", "12355", "96110", "12315"):
+        assert number in reply.text
+    assert "988" not in reply.text, "the US line is shown in English only"
+
+
+def test_unknown_command_explains(dialogue: Dialogue) -> None:
+    replies = dialogue.handle(Incoming(CHAT, "/frobnicate"))
+    assert "不认识" in replies[0].text and replies[1].text.startswith("直接发问题")
+
+
+def test_long_text_is_split_at_paragraphs_below_the_limit() -> None:
+    paragraphs = [f"第{i}段。" + "安全" * 300 for i in range(20)]
+    parts = split_text("\n\n".join(paragraphs), limit=4000)
+    assert len(parts) > 1 and all(len(p) <= 4000 for p in parts)
+    assert all(p.startswith("第") for p in parts)
+    assert "".join(p.replace("\n\n", "") for p in parts) == "".join(paragraphs)
+    assert split_text("x" * 9000, limit=4000) == ["x" * 4000, "x" * 4000, "x" * 1000]
+
+
+def test_store_migrations_are_numbered_and_idempotent(tmp_path: Path) -> None:
+    from bot.store import MIGRATIONS
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    first = Store(url)
+    assert first.schema_version == len(MIGRATIONS)
+    first.close()
+    again = Store(url)
+    assert again.schema_version == len(MIGRATIONS)
+    again.close()
