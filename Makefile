@@ -40,3 +40,4 @@ bench: setup
 	$(PY) benchmarks/query_latency.py
 	$(PY) benchmarks/build_time.py
 	$(PY) benchmarks/scaling.py
+	$(PY) benchmarks/bot_latency.py

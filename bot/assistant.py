@@ -2,6 +2,7 @@
 first, then retrieval, then a grounded reply. Built once per process."""
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -9,10 +10,13 @@ from bot.answer import compose_reply
 from bot.settings import Settings
 from bot.triage import Triager, Verdict
 from index import Preferences, SearchIndex, SearchResult, open_index
+from index.cache import EmbeddingCache
 from index.embedders import get_embedder
 from index.errors import BadInputError
 from index.knowledge import Knowledge, load_knowledge
 from index.text import detect_lang
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,9 +48,13 @@ class Assistant:
     @classmethod
     def open(cls, settings: Settings) -> "Assistant":
         knowledge = load_knowledge(settings.knowledge_dir).require_valid()
-        triager = Triager.from_knowledge(knowledge)
         embedder = get_embedder(settings.embedder)
         index = open_index(settings.knowledge_dir, settings.data_dir, embedder)
+        cache = EmbeddingCache(settings.data_dir / "cache" / "embeddings.sqlite")
+        try:
+            triager = Triager.from_knowledge(knowledge, embedder, cache)
+        finally:
+            cache.close()
         return cls(knowledge, index, triager)
 
     def answer(self, question: str, prefs: Preferences | None = None, *, top_k: int = 5,
@@ -55,9 +63,14 @@ class Assistant:
             raise BadInputError("empty question: type what you want to ask")
         prefs = prefs or Preferences()
         lang = prefs.lang or detect_lang(question)
-        verdict = self.triager.classify(question)
+        try:
+            vector = self.index.embed_query(question)
+        except Exception:  # triage must work even when the embedder does not
+            logger.exception("query embedding failed; triage by rules only")
+            vector = None
+        verdict = self.triager.classify(question, vector)
         lead = self.triager.reply(verdict, lang, self.knowledge)
-        result = self.index.search(question, top_k=top_k, prefs=prefs, today=today or self.today())
+        result = self.index.search(question, top_k=top_k, prefs=prefs, today=today or self.today(), vector=vector)
         if verdict.label == "crisis":
             # A crisis reply stands alone: never a search result under it.
             reply = lead or ""

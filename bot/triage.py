@@ -6,16 +6,20 @@ Matching is two steps: spans that only look alarming (exaggeration, game slang,
 questions about prevention) are blanked out first, then the rules are tried in order of
 severity. Only the verdict is ever logged, never the message."""
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import yaml
 from pydantic import Field, ValidationError, field_validator
 
 from bot.answer import key_points
+from index.cache import EmbeddingCache
+from index.embedders import Embedder
 from index.errors import KnowledgeError
 from index.hotlines import Hotlines
 from index.knowledge import Knowledge
@@ -46,10 +50,22 @@ class Rule(Strict):
         return patterns
 
 
+class Semantic(Strict):
+    min_similarity: float = Field(gt=0, le=1)
+    min_margin: float = Field(ge=0, le=1)
+
+
+class Examples(Strict):
+    crisis: list[str] = Field(min_length=1)
+    none: list[str] = Field(min_length=1)
+
+
 class TriageFile(Strict):
     replies: dict[Label, Localized]
     ignore: list[str] = Field(default_factory=list)
     rules: list[Rule] = Field(min_length=1)
+    semantic: Semantic | None = None
+    examples: Examples | None = None
 
 
 @dataclass(frozen=True)
@@ -67,8 +83,11 @@ NONE = Verdict("none")
 
 
 class Triager:
-    def __init__(self, spec: TriageFile) -> None:
+    def __init__(self, spec: TriageFile, examples: dict[str, np.ndarray] | None = None) -> None:
+        """`examples` are the embedded example phrasings by label ('crisis', 'none');
+        without them only the rules run."""
         self._spec = spec
+        self._examples = examples
         self._ignore = [re.compile(p, re.IGNORECASE) for p in spec.ignore]
         order = {label: i for i, label in enumerate(SEVERITY)}
         self._rules = sorted(spec.rules, key=lambda r: order[r.label])
@@ -76,11 +95,41 @@ class Triager:
         self._unless = {r.id: [re.compile(p, re.IGNORECASE) for p in r.unless] for r in self._rules}
 
     @classmethod
-    def from_knowledge(cls, knowledge: Knowledge) -> "Triager":
-        path = knowledge.root / "triage.yaml"
-        return cls(load_triage_file(path, knowledge))
+    def from_knowledge(cls, knowledge: Knowledge, embedder: Embedder | None = None,
+                       cache: EmbeddingCache | None = None) -> "Triager":
+        """With an `embedder`, the example phrasings are embedded (through `cache`,
+        so only once per embedder) and semantic matching is on."""
+        spec = load_triage_file(knowledge.root / "triage.yaml", knowledge)
+        if embedder is None or spec.examples is None:
+            return cls(spec)
+        examples = {label: _embed_messages(phrases, embedder, cache)
+                    for label, phrases in (("crisis", spec.examples.crisis), ("none", spec.examples.none))}
+        return cls(spec, examples)
 
-    def classify(self, message: str) -> Verdict:
+    @property
+    def spec(self) -> TriageFile:
+        return self._spec
+
+    def classify(self, message: str, vector: np.ndarray | None = None) -> Verdict:
+        """Rules first; then, if the message's embedding is given, its nearness to the
+        crisis example phrasings. A failure of the semantic step never hides a rule."""
+        verdict = self._by_rules(message)
+        if verdict.label == "none" and vector is not None and self._semantic_crisis(vector):
+            crisis = next(r for r in self._rules if r.label == "crisis")
+            logger.info("triage: crisis (semantic)")
+            return Verdict("crisis", "semantic", crisis.cards or None)
+        return verdict
+
+    def _semantic_crisis(self, vector: np.ndarray) -> bool:
+        settings = self._spec.semantic
+        if settings is None or not self._examples:
+            return False
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        crisis = float((self._examples["crisis"] @ query).max())
+        lookalike = float((self._examples["none"] @ query).max())
+        return crisis >= settings.min_similarity and crisis - lookalike >= settings.min_margin
+
+    def _by_rules(self, message: str) -> Verdict:
         text = normalize(message).lower()
         for pattern in self._ignore:
             text = pattern.sub(" ", text)
@@ -102,9 +151,25 @@ class Triager:
         card_id = (verdict.card or {}).get(lang) or (verdict.card or {}).get("zh")
         if card_id and verdict.label != "crisis":
             card = knowledge.document(card_id)
-            first = card.sections[0]
+            # the first real section holds the steps; an introduction carries the title
+            first = next((x for x in card.sections if x.heading != card.meta.title), card.sections[0])
             parts.append(f"{first.heading}\n" + "\n".join(f"• {p}" for p in key_points(first.text)))
         return "\n\n".join(parts)
+
+
+def _embed_messages(messages: list[str], embedder: Embedder, cache: EmbeddingCache | None) -> np.ndarray:
+    """Messages are embedded as queries, like the messages they are compared with."""
+    texts = [normalize(m) for m in messages]
+    keys = [hashlib.sha256(f"query\0{t}".encode()).hexdigest() for t in texts]
+    known = cache.get_many(embedder.id, keys, embedder.dim) if cache else {}
+    missing = [i for i, k in enumerate(keys) if k not in known]
+    if missing:
+        fresh = embedder.encode_queries([texts[i] for i in missing])
+        new = {keys[i]: fresh[row] for row, i in enumerate(missing)}
+        if cache:
+            cache.put_many(embedder.id, new)
+        known.update(new)
+    return np.vstack([known[k] for k in keys])
 
 
 def load_triage_file(path: Path, knowledge: Knowledge) -> TriageFile:

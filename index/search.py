@@ -121,9 +121,15 @@ class SearchIndex:
             )
         return cls(manifest, chunks, dense, lexical, scope, embedder)
 
+    def embed_query(self, query: str) -> np.ndarray:
+        """The query vector, exactly as `search` computes it, so a caller that needs it
+        too (triage) embeds once."""
+        return self._embedder.encode_queries([normalize(query[:MAX_QUERY_CHARS])])
+
     def search(self, query: str, *, top_k: int = 5, prefs: Preferences | None = None,
-               today: dt.date | None = None, mode: str = "hybrid") -> SearchResult:
-        """`mode` is 'hybrid', 'dense' or 'lexical' (the last two for measuring)."""
+               today: dt.date | None = None, mode: str = "hybrid", vector: np.ndarray | None = None) -> SearchResult:
+        """`mode` is 'hybrid', 'dense' or 'lexical' (the last two for measuring);
+        `vector` is the query's embedding when the caller already has it."""
         prefs = prefs or Preferences()
         today = today or dt.date.today()
         truncated = len(query) > MAX_QUERY_CHARS
@@ -134,7 +140,8 @@ class SearchIndex:
         dense_ranks: dict[int, int] = {}
         off_scope = 0.0
         if mode in ("hybrid", "dense"):
-            vector = self._embedder.encode_queries([text])
+            if vector is None:
+                vector = self._embedder.encode_queries([text])
             if len(self._scope):
                 off_scope = float((self._scope @ vector[0]).max())
             k = min(len(self.chunks), CANDIDATES)

@@ -90,7 +90,8 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str])
 def real_assistant(real_index):  # type: ignore[no-untyped-def]
     from bot.assistant import Assistant
     from bot.triage import Triager
+    from index.embedders import get_embedder
     from index.knowledge import load_knowledge
 
     knowledge = load_knowledge(REPO_KNOWLEDGE)
-    return Assistant(knowledge, real_index, Triager.from_knowledge(knowledge))
+    return Assistant(knowledge, real_index, Triager.from_knowledge(knowledge, get_embedder("e5-small-int4")))

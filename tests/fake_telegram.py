@@ -3,6 +3,7 @@ the parts python-telegram-bot uses (form-encoded and multipart bodies, real stat
 codes, `retry_after`), records every call with the time it was served, and lets a test
 queue updates and inject failures. Waiting is on a condition variable, never a sleep."""
 
+import asyncio
 import email.parser
 import email.policy
 import itertools
@@ -12,8 +13,11 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_USER = {"id": 999000, "is_bot": True, "first_name": "SafeBot", "username": "safebot_test_bot",
@@ -248,3 +252,41 @@ class FakeTelegram:
     def _message(self, chat_id: int, chat_type: str, language: str, **content: Any) -> dict[str, Any]:
         return {"message_id": next(self._ids) + 500_000, "date": int(time.time()),
                 "chat": self._chat(chat_id, chat_type), "from": self._user(chat_id, language), **content}
+
+
+class BotThread:
+    """`safebot run`'s Application polling the fake from a thread, stopped the way a
+    signal stops it (the event loop is stopped, then PTB shuts down gracefully)."""
+
+    def __init__(self, settings: "Settings") -> None:
+        from bot.telegram import build_application
+
+        self.app = build_application(settings)
+        self.loop = asyncio.new_event_loop()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        from telegram import Update
+
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.app.run_polling(stop_signals=None, poll_interval=0, timeout=1, close_loop=False,
+                                 allowed_updates=Update.ALL_TYPES)
+        except BaseException as exc:  # surfaced by stop()
+            self.error = exc
+
+    def start(self, fake: FakeTelegram) -> "BotThread":
+        """Start and wait until the bot is polling."""
+        polls = fake.polls
+        self.thread.start()
+        fake.wait_for(lambda f: any(c.method == "deleteWebhook" for c in f.calls) and f.polls > polls, timeout=90)
+        return self
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=60)
+        assert not self.thread.is_alive(), "the bot did not shut down"
+        self.loop.close()
+        if self.error:
+            raise self.error

@@ -1,52 +1,23 @@
 """The real python-telegram-bot Application, over HTTP, against the fake Bot API server:
 what a Telegram user sees, including the awkward cases."""
 
-import asyncio
 import html
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from telegram import Update
 
 from bot.settings import Settings
 from bot.store import Store
-from bot.telegram import FloodGate, build_application
-from tests.fake_telegram import TOKEN, FakeTelegram
+from bot.telegram import FloodGate
+from tests.fake_telegram import TOKEN, BotThread, FakeTelegram
 
 USER = 5001
-
-
-class RunningBot:
-    """`safebot run`'s Application in a thread, stopped the way a signal stops it."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.app = build_application(settings)
-        self.loop = asyncio.new_event_loop()
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.app.run_polling(stop_signals=None, poll_interval=0, timeout=1, close_loop=False,
-                                 allowed_updates=Update.ALL_TYPES)
-        except BaseException as exc:  # surfaced by stop()
-            self.error = exc
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=60)
-        assert not self.thread.is_alive(), "the bot did not shut down"
-        self.loop.close()
-        if self.error:
-            raise self.error
 
 
 @pytest.fixture
@@ -63,16 +34,12 @@ def settings(fake: FakeTelegram, real_data_dir: Path, tmp_path: Path) -> Setting
                     telegram_token=TOKEN, telegram_base_url=fake.url)  # type: ignore[attr-defined]
 
 
-def start_bot(settings: Settings, fake: FakeTelegram) -> RunningBot:
-    bot = RunningBot(settings)
-    bot.thread.start()
-    polls = fake.polls
-    fake.wait_for(lambda f: any(c.method == "deleteWebhook" for c in f.calls) and f.polls > polls, timeout=60)
-    return bot
+def start_bot(settings: Settings, fake: FakeTelegram) -> BotThread:
+    return BotThread(settings).start(fake)
 
 
 @pytest.fixture
-def bot(settings: Settings, fake: FakeTelegram) -> Iterator[RunningBot]:
+def bot(settings: Settings, fake: FakeTelegram) -> Iterator[BotThread]:
     running = start_bot(settings, fake)
     yield running
     running.stop()
@@ -83,15 +50,15 @@ def buttons(message: dict) -> list[str]:  # type: ignore[type-arg]
     return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
 
 
-def test_startup_registers_commands_in_both_languages(bot: RunningBot, fake: FakeTelegram) -> None:
+def test_startup_registers_commands_in_both_languages(bot: BotThread, fake: FakeTelegram) -> None:
     commands = [c.params for c in fake.calls if c.method == "setMyCommands"]
     assert {c.get("language_code") for c in commands} >= {"zh", "en"}
     zh = next(c for c in commands if c.get("language_code") == "zh")
     assert {"start", "topics", "emergency", "hotlines", "settings", "forget"} <= {c["command"] for c in zh["commands"]}
-    assert [c.method for c in fake.calls][0] == "getMe"
+    assert next(c.method for c in fake.calls) == "getMe"
 
 
-def test_onboarding_through_button_presses(bot: RunningBot, fake: FakeTelegram, settings: Settings) -> None:
+def test_onboarding_through_button_presses(bot: BotThread, fake: FakeTelegram, settings: Settings) -> None:
     fake.push_text(USER, "/start")
     [greeting] = fake.wait_sent(USER, 1)
     assert greeting["parse_mode"] == "HTML" and "12356" in greeting["text"]
@@ -109,21 +76,21 @@ def test_onboarding_through_button_presses(bot: RunningBot, fake: FakeTelegram, 
     assert profile is not None and (profile.role, profile.grade) == ("parent", "primary")
 
 
-def test_parents_drowning_question_is_answered_with_a_source(bot: RunningBot, fake: FakeTelegram) -> None:
+def test_parents_drowning_question_is_answered_with_a_source(bot: BotThread, fake: FakeTelegram) -> None:
     fake.push_text(USER, "孩子暑假总想跟同学去河里游泳，我该怎么办？")
     [answer] = fake.wait_sent(USER, 1)
     assert "来源：" in answer["text"]
     assert buttons(answer)[0].startswith("doc:drowning")
 
 
-def test_crisis_message_gets_the_crisis_reply_first(bot: RunningBot, fake: FakeTelegram) -> None:
+def test_crisis_message_gets_the_crisis_reply_first(bot: BotThread, fake: FakeTelegram) -> None:
     fake.push_text(USER, "我真的撑不下去了 不想活了")
     [reply] = fake.wait_sent(USER, 1)
     assert reply["text"].startswith("谢谢你愿意说出来") and "12356" in reply["text"]
     assert "来源" not in reply["text"]
 
 
-def test_forget_removes_the_profile(bot: RunningBot, fake: FakeTelegram, settings: Settings) -> None:
+def test_forget_removes_the_profile(bot: BotThread, fake: FakeTelegram, settings: Settings) -> None:
     fake.push_text(USER, "/start")
     fake.wait_sent(USER, 1)
     fake.push_button(USER, "role:student", message_id=5)
@@ -138,7 +105,7 @@ def test_forget_removes_the_profile(bot: RunningBot, fake: FakeTelegram, setting
     store.close()
 
 
-def test_429_retry_after_is_honoured(bot: RunningBot, fake: FakeTelegram) -> None:
+def test_429_retry_after_is_honoured(bot: BotThread, fake: FakeTelegram) -> None:
     fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
     fake.push_text(USER, "/help")
     fake.wait_for(lambda f: len([c for c in f.calls if c.method == "sendMessage"]) == 2)
@@ -147,7 +114,7 @@ def test_429_retry_after_is_honoured(bot: RunningBot, fake: FakeTelegram) -> Non
     assert first.params["text"] == second.params["text"]
 
 
-def test_unexpected_updates_never_crash_the_bot(bot: RunningBot, fake: FakeTelegram) -> None:
+def test_unexpected_updates_never_crash_the_bot(bot: BotThread, fake: FakeTelegram) -> None:
     fake.push_sticker(USER)
     fake.push_photo(USER + 1)
     fake.push_edited(USER, "改过的消息")
@@ -162,7 +129,7 @@ def test_unexpected_updates_never_crash_the_bot(bot: RunningBot, fake: FakeTeleg
     assert len(fake.sent(USER)) == 2, "the edited message got no reply"
 
 
-def test_html_characters_are_escaped(bot: RunningBot, fake: FakeTelegram) -> None:
+def test_html_characters_are_escaped(bot: BotThread, fake: FakeTelegram) -> None:
     fake.push_text(USER, "<b>孩子</b> & 同学去水库 <script>游泳</script> 怎么办")
     [answer] = fake.wait_sent(USER, 1)
     text = answer["text"]
@@ -171,7 +138,7 @@ def test_html_characters_are_escaped(bot: RunningBot, fake: FakeTelegram) -> Non
     assert html.unescape(text)
 
 
-def test_a_failing_send_is_survived(bot: RunningBot, fake: FakeTelegram) -> None:
+def test_a_failing_send_is_survived(bot: BotThread, fake: FakeTelegram) -> None:
     fake.fail_next("sendMessage", 400, "Bad Request: message is too long")
     fake.push_text(USER, "/about")
     fake.wait_sent(USER, 2)  # the failed send, then the apology from the error handler
@@ -180,7 +147,7 @@ def test_a_failing_send_is_survived(bot: RunningBot, fake: FakeTelegram) -> None
     assert fake.wait_sent(USER, 3)[-1]["text"].startswith("直接发问题")
 
 
-def test_flood_control_answers_twenty_then_one_notice(bot: RunningBot, fake: FakeTelegram) -> None:
+def test_flood_control_answers_twenty_then_one_notice(bot: BotThread, fake: FakeTelegram) -> None:
     for _ in range(25):
         fake.push_text(USER, "/hotlines")
     fake.wait_for(lambda f: len(f.sent(USER)) >= 21)
@@ -231,7 +198,7 @@ def _env(**values: str) -> dict[str, str]:
 
 def test_run_without_token_is_a_one_line_error() -> None:
     proc = _safebot(_env(), "run")
-    out, err = proc.communicate(timeout=60)
+    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert err.strip().splitlines() == ["safebot: TELEGRAM_BOT_TOKEN is not set: get one from @BotFather, "
                                         "or use `safebot chat`"]
@@ -240,7 +207,7 @@ def test_run_without_token_is_a_one_line_error() -> None:
 def test_rejected_token_is_a_one_line_error(fake: FakeTelegram, real_data_dir: Path) -> None:
     proc = _safebot(_env(TELEGRAM_BOT_TOKEN="1:WRONG", SAFEBOT_TELEGRAM_BASE_URL=fake.url,  # type: ignore[attr-defined]
                          SAFEBOT_DATA_DIR=str(real_data_dir)), "run")
-    out, err = proc.communicate(timeout=60)
+    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert err.strip().splitlines()[-1].startswith("safebot: Telegram rejected TELEGRAM_BOT_TOKEN")
 

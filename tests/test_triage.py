@@ -22,28 +22,44 @@ def test_set_is_large_enough() -> None:
     assert labels.count("none") >= 50
 
 
+def classify(assistant, message: str) -> str:  # type: ignore[no-untyped-def]
+    """As the product triages: rules, then meaning through the real embedder."""
+    return str(assistant.triager.classify(message, assistant.index.embed_query(message)).label)
+
+
 @pytest.mark.parametrize("case", [c for c in CASES if c["expect"] in ("crisis", "emergency")],
                          ids=lambda c: c["text"][:30])
-def test_every_crisis_and_emergency_is_caught(case: dict[str, str]) -> None:
-    assert TRIAGER.classify(case["text"]).urgent
+def test_every_crisis_and_emergency_is_caught(real_assistant, case: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    assert classify(real_assistant, case["text"]) in ("crisis", "emergency")
 
 
-def test_crisis_and_emergency_are_told_apart() -> None:
+def test_crisis_and_emergency_are_told_apart(real_assistant) -> None:  # type: ignore[no-untyped-def]
     urgent = [c for c in CASES if c["expect"] in ("crisis", "emergency")]
-    right = sum(TRIAGER.classify(c["text"]).label == c["expect"] for c in urgent)
+    right = sum(classify(real_assistant, c["text"]) == c["expect"] for c in urgent)
     assert right / len(urgent) >= 0.95
 
 
-def test_false_alarms_are_rare() -> None:
+def test_false_alarms_are_rare(real_assistant) -> None:  # type: ignore[no-untyped-def]
     lookalikes = [c for c in CASES if c["expect"] == "none"]
-    alarms = [c["text"] for c in lookalikes if TRIAGER.classify(c["text"]).label != "none"]
+    alarms = [c["text"] for c in lookalikes if classify(real_assistant, c["text"]) != "none"]
     assert len(alarms) / len(lookalikes) <= 0.10, alarms
 
 
-def test_disclosures_are_recognised() -> None:
+def test_disclosures_are_recognised(real_assistant) -> None:  # type: ignore[no-untyped-def]
     disclosures = [c for c in CASES if c["expect"] == "disclosure"]
-    found = sum(TRIAGER.classify(c["text"]).label == "disclosure" for c in disclosures)
+    found = sum(classify(real_assistant, c["text"]) == "disclosure" for c in disclosures)
     assert found / len(disclosures) >= 0.9
+
+
+@pytest.mark.parametrize("message", ["i just want to disappear forever", "there's no way out for me"])
+def test_meaning_catches_what_no_rule_names(real_assistant, message: str) -> None:  # type: ignore[no-untyped-def]
+    assert TRIAGER.classify(message).label == "none", "a rule now covers this; pick another phrasing"
+    assert classify(real_assistant, message) == "crisis"
+
+
+def test_rules_alone_still_work_without_an_embedding() -> None:
+    assert TRIAGER.classify("我不想活了").label == "crisis"
+    assert TRIAGER.classify("救命 有人掉河里了").label == "emergency"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
