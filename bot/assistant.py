@@ -12,8 +12,9 @@ from bot.triage import Triager, Verdict
 from index import Preferences, SearchIndex, SearchResult, open_index
 from index.cache import EmbeddingCache
 from index.embedders import get_embedder
-from index.errors import BadInputError
+from index.errors import BadInputError, KnowledgeError
 from index.knowledge import Knowledge, load_knowledge
+from index.quizzes import Quizzes, load_quizzes
 from index.text import detect_lang
 
 logger = logging.getLogger(__name__)
@@ -39,8 +40,10 @@ class Answer:
 
 class Assistant:
     def __init__(self, knowledge: Knowledge, index: SearchIndex, triager: Triager,
-                 today: Callable[[], dt.date] = dt.date.today) -> None:
+                 today: Callable[[], dt.date] = dt.date.today, quizzes: Quizzes | None = None) -> None:
         self.knowledge = knowledge
+        self.quizzes = quizzes or load_quizzes(knowledge.root, knowledge.hotlines,
+                                               {d.meta.id for d in knowledge.documents})
         self.index = index
         self.triager = triager
         self.today = today  # a clock, so tests can say what day it is
@@ -55,7 +58,10 @@ class Assistant:
             triager = Triager.from_knowledge(knowledge, embedder, cache)
         finally:
             cache.close()
-        return cls(knowledge, index, triager)
+        quizzes = load_quizzes(knowledge.root, knowledge.hotlines, {d.meta.id for d in knowledge.documents})
+        if quizzes.problems:
+            raise KnowledgeError(f"{quizzes.problems[0]} (run `safebot kb check`)")
+        return cls(knowledge, index, triager, quizzes=quizzes)
 
     def answer(self, question: str, prefs: Preferences | None = None, *, top_k: int = 5,
                today: dt.date | None = None) -> Answer:

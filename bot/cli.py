@@ -5,6 +5,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
 
@@ -15,6 +16,7 @@ from index.embedders import get_embedder
 from index.errors import BadInputError, SafebotError
 from index.knowledge import load_knowledge
 from index.manifest import Manifest
+from index.quizzes import load_quizzes
 from index.vocab import AUDIENCES, GRADES, LANGS
 
 logger = logging.getLogger(__name__)
@@ -111,7 +113,8 @@ def kb_check(settings: Settings) -> None:
     from bot.triage import load_triage_file
 
     knowledge = load_knowledge(settings.knowledge_dir)
-    problems = list(knowledge.problems)
+    quizzes = load_quizzes(settings.knowledge_dir, knowledge.hotlines, {d.meta.id for d in knowledge.documents})
+    problems = [*knowledge.problems, *quizzes.problems]
     for problem in problems:
         click.echo(str(problem) if problem.fatal else f"{problem} (warning)")
     errors = [p for p in problems if p.fatal]
@@ -120,7 +123,8 @@ def kb_check(settings: Settings) -> None:
     if errors:
         click.echo(f"{len(errors)} problem(s) in {settings.knowledge_dir}", err=True)
         sys.exit(2)
-    click.echo(f"ok: {len(knowledge.documents)} documents, {len(knowledge.hotlines)} hotlines")
+    count = sum(len(qs) for qs in quizzes.by_topic.values())
+    click.echo(f"ok: {len(knowledge.documents)} documents, {len(knowledge.hotlines)} hotlines, {count} quiz questions")
 
 
 @cli.command()
@@ -139,7 +143,7 @@ def chat(settings: Settings) -> None:
         if interactive:
             click.echo("平安校园助手 SafeBot — 输入问题或 /start，Ctrl-D 退出。")
             click.echo("Type a question or /start; Ctrl-D quits.\n")
-        run_chat(dialogue, sys.stdin, sys.stdout, echo=not interactive)
+        run_chat(dialogue, sys.stdin, sys.stdout, echo=not interactive, files=settings.data_dir / "lessons")
     finally:
         store.close()
 
@@ -165,6 +169,36 @@ def run(settings: Settings) -> None:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken as exc:
         raise BadInputError("Telegram rejected TELEGRAM_BOT_TOKEN: check the token from @BotFather") from exc
+
+
+@cli.command()
+@click.argument("topic")
+@click.option("--grade", required=True, help="primary, middle or high.")
+@click.option("--kind", required=True, help="plan, letter, pledge or poster.")
+@click.option("--format", "fmt", default="md", show_default=True, help="md, html or docx.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: TOPIC-GRADE-KIND.FORMAT here; md goes to stdout).")
+@click.option("--school", default="____学校", help="School name printed on the material.")
+@click.option("--class", "class_name", default="____班", help="Class name printed on the material.")
+@click.option("--teacher", default="________", help="Teacher's name printed on the material.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.pass_obj
+def lesson(settings: Settings, topic: str, grade: str, kind: str, fmt: str, output: Path | None, school: str,
+           class_name: str, teacher: str, force: bool) -> None:
+    """Lesson material for TOPIC: a class-meeting plan, a letter to parents with a reply
+    slip, a student pledge or a poster."""
+    from bot.lessons import LessonMaker, LessonRequest, write_lesson
+
+    knowledge = load_knowledge(settings.knowledge_dir).require_valid()
+    quizzes = load_quizzes(settings.knowledge_dir, knowledge.hotlines, {d.meta.id for d in knowledge.documents})
+    request = LessonRequest(topic, grade, kind, school=school, class_name=class_name, teacher=teacher)
+    data = LessonMaker(knowledge, quizzes).render(request, fmt)
+    if output is None and fmt == "md":
+        click.echo(data.decode(), nl=False)
+        return
+    path = output or Path(f"{request.filename_stem}.{fmt}")
+    write_lesson(data, path, force)
+    click.echo(f"wrote {path}")
 
 
 def main() -> None:

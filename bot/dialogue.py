@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 
 from bot.answer import key_points
 from bot.assistant import Answer, Assistant
+from bot.lessons import FORMATS as LESSON_FORMATS
+from bot.lessons import GRADES as LESSON_GRADES
+from bot.lessons import KINDS as LESSON_KINDS
+from bot.lessons import LessonMaker, LessonRequest
 from bot.messages import label, text
 from bot.store import Profile, Store
 from index import Preferences
@@ -21,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 MAX_MESSAGE = 4000  # Telegram's limit is 4,096 characters; leave room for escaping
 DEFAULT_ROLE = "parent"
+QUIZ_LENGTH = 5
 
 
 @dataclass(frozen=True)
@@ -30,10 +35,26 @@ class Button:
 
 
 @dataclass(frozen=True)
+class QuizPoll:
+    question: str
+    options: tuple[str, ...]
+    correct: int
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     edit: bool = False  # replace the message whose button was pressed
+    poll: QuizPoll | None = None  # a quiz question: the text is its introduction, if any
+    document: Attachment | None = None  # a file, with the text as its caption
 
 
 @dataclass(frozen=True)
@@ -98,8 +119,9 @@ class Dialogue:
         self._commands = {
             "start": self._start, "help": self._help, "about": self._about, "topics": self._topics,
             "emergency": self._emergency, "hotlines": self._hotlines, "settings": self._settings,
-            "forget": self._forget,
+            "forget": self._forget, "quiz": self._quiz_menu, "lesson": self._lesson_menu,
         }
+        self._lessons: LessonMaker | None = None
 
     # -- entry point -------------------------------------------------------------------
 
@@ -118,7 +140,7 @@ class Dialogue:
     @staticmethod
     def _split(reply: Reply) -> list[Reply]:
         chunks = split_text(reply.text)
-        if len(chunks) == 1:
+        if len(chunks) == 1 or reply.poll or reply.document:
             return [reply]
         return [Reply(c, reply.buttons if i == len(chunks) - 1 else (), reply.edit and i == 0)
                 for i, c in enumerate(chunks)]
@@ -258,6 +280,10 @@ class Dialogue:
             return [Reply(text("cancelled", ctx.lang), edit=True)]
         if kind == "hotlines":
             return self._hotlines(ctx)
+        if kind == "quiz" and rest in TOPIC_LABELS:
+            return self._quiz(rest, ctx)
+        if kind == "ls":
+            return self._lesson_step(rest.split(":"), ctx)
         return [Reply(text("gone", ctx.lang))]
 
     def _feedback(self, rest: str, lang: str) -> list[Reply]:
@@ -291,6 +317,61 @@ class Dialogue:
         feedback = (Button(text("btn_up", lang), f"fb:u:{doc.meta.id}:{index}"),
                     Button(text("btn_down", lang), f"fb:d:{doc.meta.id}:{index}"))
         return [Reply(message, (*others, feedback))]
+
+    # -- quizzes and lesson material ---------------------------------------------------
+
+    def _quiz_menu(self, ctx: _Context) -> list[Reply]:
+        buttons = tuple((Button(labels[ctx.lang], f"quiz:{slug}"),) for slug, labels in TOPIC_LABELS.items())
+        return [Reply(text("quiz_topics", ctx.lang), buttons)]
+
+    def _quiz(self, topic: str, ctx: _Context) -> list[Reply]:
+        seed = int(self.assistant.today().strftime("%j")) + ctx.profile.chat_id
+        questions = self.assistant.quizzes.pick(topic, ctx.profile.grade, ctx.lang, QUIZ_LENGTH, seed=seed)
+        if not questions:
+            return [Reply(text("gone", ctx.lang))]
+        intro = Reply(text("quiz_intro", ctx.lang, topic=TOPIC_LABELS[topic][ctx.lang], count=str(len(questions))))
+        polls = [Reply("", poll=QuizPoll(q.question, tuple(q.options), q.answer, q.explanation)) for q in questions]
+        return [intro, *polls]
+
+    def _lesson_menu(self, ctx: _Context) -> list[Reply]:
+        buttons = tuple((Button(labels["zh"], f"ls:{slug}"),) for slug, labels in TOPIC_LABELS.items())
+        return [Reply(text("lesson_topic", ctx.lang), buttons)]
+
+    def _lesson_step(self, parts: list[str], ctx: _Context) -> list[Reply]:
+        """topic → grade → kind → format, one button press each; the data carries the
+        choices so far, so nothing is kept between presses."""
+        topic = parts[0] if parts else ""
+        if topic not in TOPIC_LABELS:
+            return [Reply(text("gone", ctx.lang))]
+        chosen = ":".join(parts)
+        if len(parts) == 1:
+            options = [(label(g, ctx.lang), g) for g in LESSON_GRADES]
+            return [Reply(text("lesson_grade", ctx.lang), self._row(options, chosen), edit=True)]
+        if len(parts) == 2 and parts[1] in LESSON_GRADES:
+            options = [(text(f"kind_{k}", ctx.lang), k) for k in LESSON_KINDS]
+            return [Reply(text("lesson_kind", ctx.lang), self._row(options, chosen), edit=True)]
+        if len(parts) == 3 and parts[2] in LESSON_KINDS:
+            options = [(text(f"format_{f}", ctx.lang), f) for f in LESSON_FORMATS]
+            return [Reply(text("lesson_format", ctx.lang), self._row(options, chosen), edit=True)]
+        if len(parts) == 4 and parts[3] in LESSON_FORMATS:
+            topic, grade, kind, fmt = parts
+            request = LessonRequest(topic, grade, kind, date=self.assistant.today())
+            data = self.lessons.render(request, fmt)
+            summary = text("lesson_sent", ctx.lang, kind=text(f"kind_{kind}", ctx.lang),
+                           topic=TOPIC_LABELS[topic][ctx.lang], grade=label(grade, ctx.lang))
+            return [Reply(summary, document=Attachment(f"{request.filename_stem}.{fmt}", data))]
+        return [Reply(text("gone", ctx.lang))]
+
+    @property
+    def lessons(self) -> LessonMaker:
+        if self._lessons is None:
+            self._lessons = LessonMaker(self.assistant.knowledge, self.assistant.quizzes)
+        return self._lessons
+
+    @staticmethod
+    def _row(options: list[tuple[str, str]], prefix: str) -> tuple[tuple[Button, ...], ...]:
+        buttons = [Button(name, f"ls:{prefix}:{value}") for name, value in options]
+        return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -32,9 +32,11 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "help": {
         "zh": "直接发问题就行。命令：\n/topics 按主题浏览\n/emergency 紧急情况怎么办\n/hotlines 求助电话\n"
+        "/quiz 安全小测\n/lesson 老师用的教案、家长信、承诺书、海报\n"
         "/settings 身份、学段、语言\n/forget 删除我的数据\n/about 关于",
         "en": "Just send a question. Commands:\n/topics browse by topic\n/emergency what to do now\n"
-        "/hotlines hotlines\n/settings role, school stage, language\n/forget delete my data\n/about about",
+        "/hotlines hotlines\n/quiz a safety quiz\n/lesson lesson plans, letters, pledges and posters for teachers\n"
+        "/settings role, school stage, language\n/forget delete my data\n/about about",
     },
     "about": {
         "zh": "平安校园助手的回答全部来自经过整理的安全知识库，"
@@ -85,6 +87,30 @@ CATALOG: dict[str, dict[str, str]] = {
         "{ambulance}.",
     },
     "gone": {"zh": "这部分内容已经下线了。", "en": "That content is no longer available."},
+    "quiz_topics": {"zh": "选一个主题来做小测：", "en": "Pick a topic for a quiz:"},
+    "quiz_intro": {
+        "zh": "「{topic}」小测，共{count}题。选出你认为正确的答案：",
+        "en": "Quiz on {topic}: {count} questions. Pick the answer you think is right:",
+    },
+    "quiz_score": {"zh": "小测结束：答对 {right}/{total} 题。", "en": "Quiz done: {right} of {total} right."},
+    "quiz_right": {"zh": "✓ 答对了。", "en": "✓ Right."},
+    "quiz_wrong": {"zh": "✗ 正确答案是 {answer}。", "en": "✗ The right answer is {answer}."},
+    "lesson_topic": {"zh": "给老师的材料：选择主题", "en": "Material for teachers: choose a topic"},
+    "lesson_grade": {"zh": "选择学段：", "en": "Choose the school stage:"},
+    "lesson_kind": {"zh": "选择材料类型：", "en": "Choose the kind of material:"},
+    "lesson_format": {"zh": "选择格式：", "en": "Choose a format:"},
+    "lesson_sent": {
+        "zh": "{topic}{kind}（{grade}），可直接打印或编辑。学校、班级名称可在文件中修改。",
+        "en": "{kind} on {topic} ({grade}), ready to print or edit (in Chinese). Fill in the school and class names.",
+    },
+    "saved_file": {"zh": "已保存到 {path}", "en": "Saved to {path}"},
+    "kind_plan": {"zh": "主题班会教案", "en": "Class-meeting lesson plan"},
+    "kind_letter": {"zh": "致家长的一封信（含回执）", "en": "Letter to parents (with reply slip)"},
+    "kind_pledge": {"zh": "学生安全承诺书", "en": "Student safety pledge"},
+    "kind_poster": {"zh": "海报", "en": "Poster"},
+    "format_md": {"zh": "文本（Markdown）", "en": "Text (Markdown)"},
+    "format_html": {"zh": "网页（可打印）", "en": "Web page (printable)"},
+    "format_docx": {"zh": "Word 文档", "en": "Word document"},
     "btn_more": {"zh": "📖 完整内容", "en": "📖 Read more"},
     "btn_up": {"zh": "👍 有用", "en": "👍 Helpful"},
     "btn_down": {"zh": "👎 没用", "en": "👎 Not helpful"},
@@ -113,9 +139,11 @@ LABELS: dict[str, dict[str, str]] = {
 # Telegram's command menu, per language.
 COMMANDS: dict[str, list[tuple[str, str]]] = {
     "zh": [("start", "开始"), ("topics", "按主题浏览"), ("emergency", "紧急情况怎么办"), ("hotlines", "求助电话"),
+           ("quiz", "安全小测"), ("lesson", "教案和家长信"),
            ("settings", "身份、学段、语言"), ("help", "帮助"), ("forget", "删除我的数据"), ("about", "关于")],
     "en": [("start", "Start"), ("topics", "Browse by topic"), ("emergency", "What to do in an emergency"),
-           ("hotlines", "Hotlines"), ("settings", "Role, school stage, language"), ("help", "Help"),
+           ("hotlines", "Hotlines"), ("quiz", "Safety quiz"), ("lesson", "Lesson material for teachers"),
+           ("settings", "Role, school stage, language"), ("help", "Help"),
            ("forget", "Delete my data"), ("about", "About")],
 }
 

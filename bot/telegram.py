@@ -23,7 +23,7 @@ from functools import partial
 # deprecation warning on every access.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Poll, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import RetryAfter
 from telegram.ext import (
@@ -133,7 +133,17 @@ async def _with_retry(call: Callable[[], Awaitable[object]]) -> None:
 async def send_replies(bot: Bot, chat_id: int, replies: list[Reply], editable: Message | None = None) -> None:
     for i, reply in enumerate(replies):
         body, markup = html.escape(reply.text, quote=False), _markup(reply)
-        if reply.edit and editable is not None and i == 0:
+        if reply.poll:
+            poll = reply.poll
+            await _with_retry(partial(bot.send_poll, chat_id, poll.question, list(poll.options), type=Poll.QUIZ,
+                                      correct_option_id=poll.correct,  # type: ignore[arg-type]  # 0-9, checked on load
+                                      explanation=poll.explanation,
+                                      is_anonymous=True))
+        elif reply.document:
+            document = InputFile(reply.document.data, filename=reply.document.filename)
+            await _with_retry(partial(bot.send_document, chat_id, document, caption=body,
+                                      parse_mode=ParseMode.HTML, reply_markup=markup))
+        elif reply.edit and editable is not None and i == 0:
             await _with_retry(partial(editable.edit_text, body, parse_mode=ParseMode.HTML, reply_markup=markup))
         else:
             await _with_retry(partial(bot.send_message, chat_id, body, parse_mode=ParseMode.HTML, reply_markup=markup))

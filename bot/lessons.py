@@ -1,0 +1,326 @@
+"""Lesson material for teachers: a jinja2 template per kind (knowledge/lessons/) renders
+Markdown from the knowledge documents, so every fact still lives in one place; the
+Markdown is then turned into print-ready HTML or an editable Word document.
+
+Parameters a teacher types (school, class, teacher) are escaped for Markdown before they
+reach the template, so they can never become markup, and are never used in a path."""
+
+import datetime as dt
+import html
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from index.errors import BadInputError, KnowledgeError
+from index.knowledge import Document, Knowledge
+from index.quizzes import QuizQuestion, Quizzes
+from index.vocab import TOPIC_LABELS
+
+KINDS = ("plan", "letter", "pledge", "poster")
+FORMATS = ("md", "html", "docx")
+GRADES = ("primary", "middle", "high")
+GRADE_LABELS = {"primary": "小学", "middle": "初中", "high": "高中"}
+KIND_LABELS = {"plan": "主题班会教案", "letter": "致家长的一封信", "pledge": "安全承诺书", "poster": "海报"}
+CUT, PAGEBREAK = "[[cut]]", "[[pagebreak]]"
+HOTLINE_KEYS = ("police", "ambulance", "fire", "mental_health")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+class UserText(str):
+    """A string a user typed: escaped for Markdown wherever a template prints it."""
+
+
+def _finalize(value: object) -> object:
+    return _MD_SPECIAL.sub(r"\\\1", value) if isinstance(value, UserText) else value
+
+
+@dataclass(frozen=True)
+class SectionView:
+    heading: str
+    points: list[str]
+
+
+@dataclass(frozen=True)
+class DocView:
+    title: str
+    summary: str
+    sections: list[SectionView]
+    source: str
+
+    @property
+    def steps(self) -> SectionView:
+        """The first real section: a card's introduction carries only its title."""
+        return next((s for s in self.sections if s.heading != self.title), self.sections[0])
+
+
+@dataclass(frozen=True)
+class LessonRequest:
+    topic: str
+    grade: str
+    kind: str
+    school: str = "____学校"
+    class_name: str = "____班"
+    teacher: str = "________"
+    date: dt.date | None = None
+
+    def validate(self) -> None:
+        for name, value, choices in (("topic", self.topic, tuple(TOPIC_LABELS)), ("grade", self.grade, GRADES),
+                                     ("kind", self.kind, KINDS)):
+            if value not in choices:
+                raise BadInputError(f"unknown {name} '{value}': choose one of {', '.join(choices)}")
+
+    @property
+    def filename_stem(self) -> str:
+        """Built from checked choices only, never from what the user typed."""
+        return f"{self.topic}-{self.grade}-{self.kind}"
+
+
+def term_of(day: dt.date) -> str:
+    if day.month >= 9:
+        return f"{day.year}—{day.year + 1}学年第一学期"
+    if day.month == 1:
+        return f"{day.year - 1}—{day.year}学年第一学期"
+    return f"{day.year - 1}—{day.year}学年第二学期"
+
+
+class LessonMaker:
+    def __init__(self, knowledge: Knowledge, quizzes: Quizzes) -> None:
+        self.knowledge = knowledge
+        self.quizzes = quizzes
+        folder = knowledge.root / "lessons"
+        self._env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined,
+                                       finalize=_finalize, trim_blocks=True, lstrip_blocks=True,
+                                       keep_trailing_newline=True, autoescape=False)
+        cases_path = folder / "cases.yaml"
+        try:
+            self._cases = yaml.safe_load(cases_path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise KnowledgeError(f"{cases_path}:1: cannot read lesson cases ({exc})") from exc
+
+    def markdown(self, request: LessonRequest) -> str:
+        request.validate()
+        day = request.date or dt.date.today()
+        student = self._guide(request.topic, "student", request.grade)
+        parent = self._guide(request.topic, "parent", request.grade)
+        teacher = self._guide(request.topic, "teacher", request.grade)
+        card = self._card(request.topic, student)
+        used = [d for d in (student, parent, teacher, card) if d is not None]
+        context = {
+            "topic_label": TOPIC_LABELS[request.topic]["zh"],
+            "grade_label": GRADE_LABELS[request.grade],
+            "school": UserText(request.school),
+            "class_name": UserText(request.class_name),
+            "teacher": UserText(request.teacher),
+            "date": f"{day.year}年{day.month}月{day.day}日",
+            "term": term_of(day),
+            "duration": 40 if request.grade == "primary" else 45,
+            "student": self._view(student),
+            "parent": self._view(parent),
+            "teacher_doc": self._view(teacher),
+            "card": self._view(card) if card else None,
+            "case": self._cases[request.topic]["primary" if request.grade == "primary" else "secondary"],
+            "items": self._cases["dangerous_items"] if (request.kind, request.topic) == ("poster", "violence") else [],
+            "quiz": self._quiz(request.topic, request.grade),
+            "hotlines": "；".join(f"{self.knowledge.hotlines[k].number} {self.knowledge.hotlines[k].name.zh}"
+                                 for k in HOTLINE_KEYS),
+            "sources": list(dict.fromkeys(d.meta.sources[0].cite() for d in used)),
+        }
+        name = f"{request.kind}.md.j2"
+        try:
+            return self._env.get_template(name).render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise KnowledgeError(f"knowledge/lessons/{exc.name or name}:{exc.lineno}: {exc.message}") from exc
+        except jinja2.UndefinedError as exc:
+            raise KnowledgeError(f"knowledge/lessons/{name}:{_template_line(exc)}: {exc.message}") from exc
+
+    def render(self, request: LessonRequest, fmt: str) -> bytes:
+        if fmt not in FORMATS:
+            raise BadInputError(f"unknown format '{fmt}': choose one of {', '.join(FORMATS)}")
+        markdown = self.markdown(request)
+        title = f"{TOPIC_LABELS[request.topic]['zh']}{KIND_LABELS[request.kind]}"
+        if fmt == "md":
+            return chat_markdown(markdown).encode()
+        if fmt == "html":
+            return to_html(markdown, title).encode()
+        return to_docx(markdown, title)
+
+    def _guide(self, topic: str, audience: str, grade: str) -> Document:
+        docs = [d for d in self.knowledge.documents if d.meta.topic == topic and d.meta.lang == "zh"
+                and d.meta.kind == "guide" and audience in d.meta.audiences]
+        if not docs:
+            raise KnowledgeError(f"no Chinese {audience} document for topic '{topic}' to build lessons from")
+        # a topic's main guide for a reader is named <prefix>-<audience>-zh (knowledge/README.md)
+        docs.sort(key=lambda d: (not d.meta.id.endswith(f"-{audience}-zh"), grade not in d.meta.grades,
+                                 len(d.meta.audiences), d.meta.id))
+        return docs[0]
+
+    def _card(self, topic: str, student: Document) -> Document | None:
+        """The card the student guide points to first, else the topic's first card."""
+        cards = [d for d in self.knowledge.documents if d.meta.topic == topic and d.meta.kind == "card"
+                 and d.meta.lang == "zh"]
+        order = {doc_id: i for i, doc_id in enumerate(student.meta.related)}
+        cards.sort(key=lambda d: (order.get(d.meta.id, len(order)), d.meta.id))
+        return cards[0] if cards else None
+
+    @staticmethod
+    def _view(doc: Document) -> DocView:
+        from bot.answer import key_points
+
+        sections = [SectionView(s.heading, key_points(s.text, limit=8)) for s in doc.sections
+                    if s.text and s.heading != doc.meta.title] or [
+            SectionView(s.heading, key_points(s.text, limit=8)) for s in doc.sections]
+        return DocView(doc.meta.title, doc.meta.summary, sections, doc.meta.sources[0].cite())
+
+    def _quiz(self, topic: str, grade: str) -> list[QuizQuestion]:
+        return self.quizzes.pick(topic, grade, "zh", 3)
+
+
+def _template_line(exc: Exception) -> int:
+    tb = exc.__traceback__
+    line = 0
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def chat_markdown(markdown: str) -> str:
+    return markdown.replace(CUT, "✂ - - - - - - - - 沿此线剪下 - - - - - - - -").replace(PAGEBREAK, "")
+
+
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+_CSS = """
+@page { size: A4; margin: 18mm 16mm; }
+body { font-family: "Noto Serif CJK SC", "Source Han Serif SC", "Songti SC", "SimSun", serif;
+       font-size: 12pt; line-height: 1.65; color: #111; max-width: 178mm; margin: 0 auto; }
+h1 { font-size: 20pt; text-align: center; margin: 0 0 10pt; }
+h2 { font-size: 14pt; border-bottom: 1px solid #999; padding-bottom: 2pt; margin-top: 14pt; }
+h3 { font-size: 12.5pt; margin: 10pt 0 4pt; }
+table { border-collapse: collapse; width: 100%; margin: 6pt 0; }
+th, td { border: 1px solid #444; padding: 5pt 6pt; text-align: left; min-height: 18pt; }
+td { height: 22pt; }
+blockquote { margin: 6pt 0; padding: 4pt 10pt; border-left: 3pt solid #bbb; background: #f6f6f6; }
+.cut { border-top: 1.5px dashed #333; margin: 22pt 0 12pt; padding-top: 4pt; text-align: center;
+       font-size: 10pt; color: #333; page-break-inside: avoid; }
+.cut + h2, .cut ~ table { page-break-inside: avoid; }
+.pagebreak { page-break-after: always; }
+"""
+
+
+def to_html(markdown: str, title: str) -> str:
+    body = _parser().render(markdown)
+    body = body.replace(f"<p>{html.escape(CUT)}</p>", '<div class="cut">✂ 沿此线剪下</div>')
+    body = body.replace(f"<p>{html.escape(PAGEBREAK)}</p>", '<div class="pagebreak"></div>')
+    return (f'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n")
+
+
+def to_docx(markdown: str, title: str) -> bytes:
+    """Real Word structure: headings, bullet lists, tables and the reply slip after a
+    dashed cut line, so teachers can edit it."""
+    from docx import Document as Docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    document = Docx()
+    document.core_properties.title = title
+    for style_name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3"):
+        style = document.styles[style_name]
+        style.font.name = "SimSun"
+        style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "SimSun")
+    document.styles["Normal"].font.size = Pt(11)
+    tokens = _parser().parse(markdown)
+    i = 0
+    list_styles: list[str] = []
+    while i < len(tokens):
+        token = tokens[i]
+        if token.type == "heading_open":
+            level = int(token.tag[1])
+            heading = document.add_heading(_inline(tokens[i + 1]), level=0 if level == 1 else level - 1)
+            if level == 1:
+                heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            i += 3
+            continue
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            list_styles.append("List Bullet" if token.type == "bullet_list_open" else "List Number")
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            list_styles.pop()
+        elif token.type == "paragraph_open":
+            text = _inline(tokens[i + 1])
+            if text == CUT:
+                cut = document.add_paragraph("✂ - - - - - - - - - - - - 沿此线剪下 - - - - - - - - - - - -")
+                cut.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            elif text == PAGEBREAK:
+                document.add_page_break()
+            elif list_styles:
+                document.add_paragraph(text, style=list_styles[-1])
+            else:
+                paragraph = document.add_paragraph()
+                _add_runs(paragraph, tokens[i + 1])
+            i += 3
+            continue
+        elif token.type == "blockquote_open":
+            pass
+        elif token.type == "table_open":
+            i = _add_table(document, tokens, i)
+            continue
+        i += 1
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _inline(token: Token) -> str:
+    return "".join(child.content for child in token.children or [] if child.type in ("text", "code_inline")) or (
+        token.content)
+
+
+def _add_runs(paragraph, token: Token) -> None:
+    bold = False
+    for child in token.children or []:
+        if child.type == "strong_open":
+            bold = True
+        elif child.type == "strong_close":
+            bold = False
+        elif child.type in ("text", "code_inline"):
+            paragraph.add_run(child.content).bold = bold
+        elif child.type in ("softbreak", "hardbreak"):
+            paragraph.add_run("\n")
+
+
+def _add_table(document, tokens: list[Token], start: int) -> int:
+    rows: list[list[str]] = []
+    i = start
+    while tokens[i].type != "table_close":
+        if tokens[i].type == "tr_open":
+            rows.append([])
+        elif tokens[i].type == "inline":
+            rows[-1].append(_inline(tokens[i]).strip())
+        i += 1
+    width = max(len(r) for r in rows)
+    table = document.add_table(rows=len(rows), cols=width)
+    table.style = "Table Grid"
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            table.cell(r, c).text = cell
+            if r == 0:
+                for run in table.cell(r, c).paragraphs[0].runs:
+                    run.bold = True
+    return i + 1
+
+
+def write_lesson(data: bytes, path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise BadInputError(f"{path} already exists: use --force to overwrite it")
+    path.write_bytes(data)
