@@ -300,6 +300,8 @@ def _add_runs(paragraph, token: Token) -> None:
 
 
 def _add_table(document, tokens: list[Token], start: int) -> int:
+    from docx.shared import Cm
+
     rows: list[list[str]] = []
     i = start
     while tokens[i].type != "table_close":
@@ -312,6 +314,8 @@ def _add_table(document, tokens: list[Token], start: int) -> int:
     table = document.add_table(rows=len(rows), cols=width)
     table.style = "Table Grid"
     for r, row in enumerate(rows):
+        if r:  # room to write a name or a signature by hand
+            table.rows[r].height = Cm(1.0)
         for c, cell in enumerate(row):
             table.cell(r, c).text = cell
             if r == 0:

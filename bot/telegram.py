@@ -136,7 +136,7 @@ async def send_replies(bot: Bot, chat_id: int, replies: list[Reply], editable: M
         if reply.poll:
             poll = reply.poll
             await _with_retry(partial(bot.send_poll, chat_id, poll.question, list(poll.options), type=Poll.QUIZ,
-                                      correct_option_id=poll.correct,  # type: ignore[arg-type]  # 0-9, checked on load
+                                      correct_option_ids=[poll.correct],  # type: ignore[list-item]  # 0-9, checked on load
                                       explanation=poll.explanation,
                                       is_anonymous=True))
         elif reply.document:

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 TOKEN = "123456:TEST-TOKEN"
 BOT_USER = {"id": 999000, "is_bot": True, "first_name": "SafeBot", "username": "safebot_test_bot",
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
-_JSON_FIELDS = {"reply_markup", "commands", "options", "allowed_updates", "entities", "scope", "link_preview_options"}
+_JSON_FIELDS = {"reply_markup", "commands", "options", "allowed_updates", "entities", "scope", "link_preview_options",
+                "correct_option_ids"}
 
 
 @dataclass

@@ -229,3 +229,31 @@ def test_sigterm_shuts_down_gracefully(fake: FakeTelegram, real_data_dir: Path, 
             proc.communicate()
     assert proc.returncode == 0, err
     assert time.monotonic() - started < 30
+
+
+def test_lesson_flow_sends_a_document(bot: BotThread, fake: FakeTelegram) -> None:
+    fake.push_text(USER, "/lesson")
+    [menu] = fake.wait_sent(USER, 1)
+    assert "ls:drowning" in buttons(menu)
+    steps = ["ls:drowning", "ls:drowning:primary", "ls:drowning:primary:letter", "ls:drowning:primary:letter:docx"]
+    for i, data in enumerate(steps, 1):
+        fake.push_button(USER, data, message_id=40)
+        if i < len(steps):
+            fake.wait_for(lambda f, i=i: len(f.sent(USER, "editMessageText")) == i)
+    fake.wait_for(lambda f: len(f.sent(USER, "sendDocument")) == 1)
+    document = fake.sent(USER, "sendDocument")[0]
+    assert document["document_name"] == "drowning-primary-letter.docx"
+    assert document["document"][:2] == b"PK", "a real .docx (zip) file"
+    assert "防溺水" in document["caption"]
+
+
+def test_quiz_arrives_as_native_quiz_polls(bot: BotThread, fake: FakeTelegram) -> None:
+    fake.push_text(USER, "/quiz")
+    fake.wait_sent(USER, 1)
+    fake.push_button(USER, "quiz:traffic", message_id=41)
+    fake.wait_for(lambda f: len(f.sent(USER, "sendPoll")) == 5)
+    polls = fake.sent(USER, "sendPoll")
+    for poll in polls:
+        [correct] = poll["correct_option_ids"]
+        assert poll["type"] == "quiz" and 0 <= correct < len(poll["options"])
+        assert poll["explanation"]
