@@ -232,11 +232,14 @@ class FakeTelegram:
     @staticmethod
     def _reply(request: BaseHTTPRequestHandler, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json")
-        request.send_header("Content-Length", str(len(data)))
-        request.end_headers()
-        request.wfile.write(data)
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(data)))
+            request.end_headers()
+            request.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting (a long poll cut short at shutdown)
 
     # -- fixtures for update objects ---------------------------------------------------
 
