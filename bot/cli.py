@@ -1,11 +1,13 @@
 """The `safebot` command. Domain errors become one line on stderr and exit code 2 here,
 at the edge, and nowhere else."""
 
+import datetime as dt
 import json
 import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,6 +20,11 @@ from index.knowledge import load_knowledge
 from index.manifest import Manifest
 from index.quizzes import load_quizzes
 from index.vocab import AUDIENCES, GRADES, LANGS
+
+if TYPE_CHECKING:
+    from bot.reminders import ReminderBook
+    from bot.sender import Summary
+    from bot.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -134,11 +141,13 @@ def chat(settings: Settings) -> None:
     from bot.assistant import Assistant
     from bot.dialogue import Dialogue
     from bot.store import Store
+    from bot.telegram import load_reminder_book
     from bot.terminal import run_chat
 
     store = Store(settings.database)
     try:
-        dialogue = Dialogue(Assistant.open(settings), store)
+        assistant = Assistant.open(settings)
+        dialogue = Dialogue(assistant, store, load_reminder_book(assistant, settings), settings.admin_ids)
         interactive = sys.stdin.isatty()
         if interactive:
             click.echo("平安校园助手 SafeBot — 输入问题或 /start，Ctrl-D 退出。")
@@ -199,6 +208,113 @@ def lesson(settings: Settings, topic: str, grade: str, kind: str, fmt: str, outp
     path = output or Path(f"{request.filename_stem}.{fmt}")
     write_lesson(data, path, force)
     click.echo(f"wrote {path}")
+
+
+@cli.group()
+def reminders() -> None:
+    """Seasonal reminders: preview and send."""
+
+
+def _reminder_book(settings: Settings) -> "ReminderBook":
+    from bot.reminders import load_reminders
+
+    knowledge = load_knowledge(settings.knowledge_dir).require_valid()
+    return load_reminders(knowledge, settings.calendar_file)
+
+
+def _parse_time(value: str | None) -> dt.datetime:
+    from bot.reminders import TZ
+
+    if value is None:
+        return dt.datetime.now(TZ)
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise BadInputError(f"--now must be an ISO time like 2027-06-26T18:30, not '{value}'") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=TZ)
+
+
+@reminders.command("upcoming")
+@click.option("--from", "start", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--days", type=click.IntRange(1, 800), default=30, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per occurrence.")
+@click.pass_obj
+def reminders_upcoming(settings: Settings, start: str, days: int, as_json: bool) -> None:
+    """What will be sent, when, and to how many subscribers."""
+    from bot.reminders import upcoming
+    from bot.store import Store
+
+    try:
+        first = dt.date.fromisoformat(start)
+    except ValueError as exc:
+        raise BadInputError(f"--from must be a date like 2027-06-01, not '{start}'") from exc
+    book = _reminder_book(settings)
+    store = Store(settings.database)
+    try:
+        for occ in upcoming(book.reminders, book.calendar, first, days):
+            r = occ.reminder
+            count = store.count_recipients(r.topic, list(r.audiences), list(r.grades), list(r.langs))
+            row = {"time": occ.at.isoformat(timespec="minutes"), "reminder": r.id, "topic": r.topic,
+                   "audiences": list(r.audiences), "langs": list(r.langs), "recipients": count}
+            if as_json:
+                click.echo(json.dumps(row, ensure_ascii=False))
+            else:
+                click.echo(f"{row['time']}  {r.id:<36} {r.topic:<20} {','.join(r.audiences):<16} {count:>7}")
+    finally:
+        store.close()
+
+
+@reminders.command("send-due")
+@click.option("--now", "now_text", help="Pretend it is this time (ISO, Asia/Shanghai if no zone).")
+@click.option("--dry-run", is_flag=True, help="Show what is due and to how many, change nothing.")
+@click.option("--rate", type=click.FloatRange(0), help="Messages a second (default SAFEBOT_SEND_RATE; 0: no limit).")
+@click.pass_obj
+def reminders_send_due(settings: Settings, now_text: str | None, dry_run: bool, rate: float | None) -> None:
+    """Queue every reminder that is due and send the outbox (for cron or a systemd timer)."""
+    import asyncio
+
+    from bot.reminders import due
+    from bot.store import Store
+
+    now = _parse_time(now_text)
+    if not dry_run and not settings.telegram_token:
+        raise BadInputError("TELEGRAM_BOT_TOKEN is not set: the outbox cannot be sent")
+    book = _reminder_book(settings)
+    store = Store(settings.database)
+    try:
+        occurrences = due(book.reminders, book.calendar, now)
+        for occ in occurrences:
+            r = occ.reminder
+            if dry_run:
+                count = store.count_recipients(r.topic, list(r.audiences), list(r.grades), list(r.langs))
+                click.echo(f"due: {r.id} {occ.key} → {count} subscribers")
+                continue
+            added = store.enqueue(r.id, occ.key, r.topic, list(r.audiences), list(r.grades), list(r.langs), r.ack)
+            click.echo(f"queued: {r.id} {occ.key} → {added} new")
+        if dry_run:
+            click.echo(f"dry run: outbox {store.outbox_counts()}; nothing changed")
+            return
+        summary = asyncio.run(_send(settings, store, book, now, rate if rate is not None else settings.send_rate))
+        click.echo(f"sent {summary.sent}, failed {summary.failed}, deactivated {summary.deactivated}, "
+                   f"remaining {summary.remaining}")
+    finally:
+        store.close()
+
+
+async def _send(settings: Settings, store: "Store", book: "ReminderBook", now: dt.datetime, rate: float) -> "Summary":
+    from telegram import Bot
+    from telegram.error import InvalidToken
+
+    from bot.sender import OutboxSender
+    from bot.telegram import make_bot
+
+    bot: Bot = make_bot(settings)
+    try:
+        async with bot:
+            sender = OutboxSender(store, bot, book, rate=rate, now=lambda: now)
+            return await sender.drain(show_progress=sys.stderr.isatty())
+    except InvalidToken as exc:
+        raise BadInputError("Telegram rejected TELEGRAM_BOT_TOKEN: check the token from @BotFather") from exc
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from bot.lessons import GRADES as LESSON_GRADES
 from bot.lessons import KINDS as LESSON_KINDS
 from bot.lessons import LessonMaker, LessonRequest
 from bot.messages import label, text
+from bot.reminders import ReminderBook, upcoming
 from bot.store import Profile, Store
 from index import Preferences
 from index.knowledge import Document
@@ -113,13 +114,18 @@ def _split_lines(block: str, limit: int) -> list[str]:
 
 
 class Dialogue:
-    def __init__(self, assistant: Assistant, store: Store) -> None:
+    def __init__(self, assistant: Assistant, store: Store, book: ReminderBook | None = None,
+                 admins: frozenset[int] = frozenset()) -> None:
         self.assistant = assistant
         self.store = store
+        self.book = book
+        self.admins = admins
         self._commands = {
             "start": self._start, "help": self._help, "about": self._about, "topics": self._topics,
             "emergency": self._emergency, "hotlines": self._hotlines, "settings": self._settings,
             "forget": self._forget, "quiz": self._quiz_menu, "lesson": self._lesson_menu,
+            "subscribe": self._subscribe, "unsubscribe": self._unsubscribe, "reminders": self._reminders,
+            "stats": self._stats,
         }
         self._lessons: LessonMaker | None = None
 
@@ -129,6 +135,8 @@ class Dialogue:
         ctx = _Context(self._profile(incoming))
         if incoming.button:
             replies = self._press(ctx, incoming.button)
+        elif incoming.text.strip().startswith("/broadcast"):
+            replies = self._broadcast(ctx, incoming.text.strip()[len("/broadcast"):].strip())
         elif incoming.text.strip().startswith("/"):
             command = incoming.text.strip()[1:].split()[0].split("@")[0].lower()
             handler = self._commands.get(command)
@@ -280,6 +288,14 @@ class Dialogue:
             return [Reply(text("cancelled", ctx.lang), edit=True)]
         if kind == "hotlines":
             return self._hotlines(ctx)
+        if kind == "sub":
+            return self._toggle_subscription(ctx, rest)
+        if kind == "ack":
+            reminder_id, _, occurrence = rest.partition(":")
+            self.store.acknowledge(reminder_id, occurrence, p.chat_id)
+            return [Reply(text("ack_thanks", ctx.lang))]
+        if kind in ("bc", "bcx"):
+            return self._confirm_broadcast(ctx, kind == "bc", rest)
         if kind == "quiz" and rest in TOPIC_LABELS:
             return self._quiz(rest, ctx)
         if kind == "ls":
@@ -317,6 +333,99 @@ class Dialogue:
         feedback = (Button(text("btn_up", lang), f"fb:u:{doc.meta.id}:{index}"),
                     Button(text("btn_down", lang), f"fb:d:{doc.meta.id}:{index}"))
         return [Reply(message, (*others, feedback))]
+
+    # -- reminders and admin ------------------------------------------------------------
+
+    def _subscribe(self, ctx: _Context) -> list[Reply]:
+        if self.store.profile(ctx.profile.chat_id) is None:
+            self.store.save_profile(ctx.profile)
+        return [Reply(text("subscribe", ctx.lang), self._subscription_buttons(ctx))]
+
+    def _subscription_buttons(self, ctx: _Context) -> tuple[tuple[Button, ...], ...]:
+        mine = set(self.store.subscriptions(ctx.profile.chat_id))
+        rows = [(Button(text("sub_all", ctx.lang), "sub:all"),)]
+        rows += [(Button(("✅ " if slug in mine else "") + labels[ctx.lang], f"sub:{slug}"),)
+                 for slug, labels in TOPIC_LABELS.items()]
+        return tuple(rows)
+
+    def _toggle_subscription(self, ctx: _Context, topic: str) -> list[Reply]:
+        chat = ctx.profile.chat_id
+        if self.store.profile(chat) is None:
+            self.store.save_profile(ctx.profile)
+        if topic == "all":
+            self.store.subscribe(chat, list(TOPIC_LABELS))
+        elif topic in TOPIC_LABELS:
+            if topic in self.store.subscriptions(chat):
+                self.store.unsubscribe(chat, [topic])
+            else:
+                self.store.subscribe(chat, [topic])
+        else:
+            return [Reply(text("gone", ctx.lang))]
+        return [Reply(text("subscribe", ctx.lang), self._subscription_buttons(ctx), edit=True)]
+
+    def _unsubscribe(self, ctx: _Context) -> list[Reply]:
+        self.store.unsubscribe(ctx.profile.chat_id)
+        return [Reply(text("unsubscribed", ctx.lang))]
+
+    def _reminders(self, ctx: _Context) -> list[Reply]:
+        topics = self.store.subscriptions(ctx.profile.chat_id)
+        if not topics:
+            return [Reply(text("no_subscriptions", ctx.lang))]
+        lines = [text("subscribed_to", ctx.lang, topics="、".join(TOPIC_LABELS[t][ctx.lang] for t in topics))]
+        if self.book is not None:
+            p = ctx.profile
+            start = self.assistant.today()
+            for occ in upcoming(self.book.reminders, self.book.calendar, start, 90):
+                r = occ.reminder
+                if (r.topic in topics and (p.role or DEFAULT_ROLE) in r.audiences
+                        and (p.grade is None or p.grade in r.grades) and p.lang in r.langs):
+                    title = self.book.render(r, p.lang).splitlines()[0][:40]
+                    lines.append(f"• {occ.at:%m-%d %H:%M} {title}")
+                if len(lines) > 8:
+                    break
+        return [Reply("\n".join(lines))]
+
+    def _is_admin(self, ctx: _Context) -> bool:
+        if ctx.profile.chat_id in self.admins:
+            return True
+        self.store.count("admin:refused")
+        logger.warning("refused an admin command from a non-admin chat")
+        return False
+
+    def _broadcast(self, ctx: _Context, message: str) -> list[Reply]:
+        if not self._is_admin(ctx):
+            return [Reply(text("not_admin", ctx.lang))]
+        if not message:
+            return [Reply(text("broadcast_usage", ctx.lang))]
+        draft = self.store.draft_broadcast(message)
+        preview = text("broadcast_preview", ctx.lang, message=message)
+        return [Reply(preview, ((Button(text("btn_send", ctx.lang), f"bc:{draft}"),
+                                 Button(text("btn_cancel", ctx.lang), f"bcx:{draft}")),))]
+
+    def _confirm_broadcast(self, ctx: _Context, confirmed: bool, draft: str) -> list[Reply]:
+        if not self._is_admin(ctx):
+            return [Reply(text("not_admin", ctx.lang))]
+        found = self.store.broadcast(int(draft)) if draft.isdigit() else None
+        if found is None or found[1] != "draft":
+            return [Reply(text("gone", ctx.lang), edit=True)]
+        if not confirmed:
+            return [Reply(text("cancelled", ctx.lang), edit=True)]
+        queued = self.store.enqueue_broadcast(int(draft))
+        return [Reply(text("broadcast_queued", ctx.lang, count=str(queued)), edit=True)]
+
+    def _stats(self, ctx: _Context) -> list[Reply]:
+        if not self._is_admin(ctx):
+            return [Reply(text("not_admin", ctx.lang))]
+        figures = self.store.subscriber_figures()
+        questions = self.store.counters("questions:")
+        acks = self.store.acknowledgement_counts()
+        lines = ["subscribers by role: " + ", ".join(f"{k} {v}" for k, v in sorted(figures["role"].items())),
+                 "subscribers by topic: " + ", ".join(f"{k} {v}" for k, v in sorted(figures["topic"].items())),
+                 "questions by topic: " + ", ".join(f"{k.split(':', 1)[1]} {v}" for k, v in sorted(questions.items())),
+                 f"unanswered: {self.store.counters('unanswered').get('unanswered', 0)}",
+                 f"refused admin commands: {self.store.counters('admin:').get('admin:refused', 0)}",
+                 "acknowledgements: " + ", ".join(f"{r}/{a} {n}" for (r, a), n in sorted(acks.items()))]
+        return [Reply("\n".join(lines))]
 
     # -- quizzes and lesson material ---------------------------------------------------
 

@@ -33,9 +33,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "help": {
         "zh": "直接发问题就行。命令：\n/topics 按主题浏览\n/emergency 紧急情况怎么办\n/hotlines 求助电话\n"
         "/quiz 安全小测\n/lesson 老师用的教案、家长信、承诺书、海报\n"
+        "/subscribe 订阅季节提醒\n/reminders 我的提醒\n/unsubscribe 退订\n"
         "/settings 身份、学段、语言\n/forget 删除我的数据\n/about 关于",
         "en": "Just send a question. Commands:\n/topics browse by topic\n/emergency what to do now\n"
         "/hotlines hotlines\n/quiz a safety quiz\n/lesson lesson plans, letters, pledges and posters for teachers\n"
+        "/subscribe seasonal reminders\n/reminders my reminders\n/unsubscribe stop reminders\n"
         "/settings role, school stage, language\n/forget delete my data\n/about about",
     },
     "about": {
@@ -111,6 +113,25 @@ CATALOG: dict[str, dict[str, str]] = {
     "format_md": {"zh": "文本（Markdown）", "en": "Text (Markdown)"},
     "format_html": {"zh": "网页（可打印）", "en": "Web page (printable)"},
     "format_docx": {"zh": "Word 文档", "en": "Word document"},
+    "subscribe": {
+        "zh": "订阅安全提醒：在合适的时候（比如放暑假前、周末、节日）提醒你。点主题订阅或取消（✅ 表示已订阅）。"
+        "晚上 21:30 到早上 7:00 不打扰。",
+        "en": "Safety reminders at the right time (before the summer holiday, at weekends, at festivals). Tap a "
+        "topic to subscribe or unsubscribe (✅ = subscribed). Nothing is sent between 21:30 and 07:00.",
+    },
+    "sub_all": {"zh": "📬 订阅全部主题", "en": "📬 All topics"},
+    "unsubscribed": {"zh": "已退订全部提醒。发 /subscribe 可以重新订阅。",
+                     "en": "You are unsubscribed from all reminders. Send /subscribe to start again."},
+    "no_subscriptions": {"zh": "你还没有订阅提醒。发 /subscribe 订阅。", "en": "No reminders yet. Send /subscribe."},
+    "subscribed_to": {"zh": "已订阅：{topics}。接下来的提醒：", "en": "Subscribed: {topics}. Coming up:"},
+    "not_admin": {"zh": "这个命令只有管理员可以用。", "en": "Only administrators can use this command."},
+    "broadcast_usage": {"zh": "用法：/broadcast 要发送的内容", "en": "Usage: /broadcast the message to send"},
+    "broadcast_preview": {"zh": "将发给所有订阅者：\n\n{message}\n\n确认发送吗？",
+                          "en": "This goes to every subscriber:\n\n{message}\n\nSend it?"},
+    "broadcast_queued": {"zh": "已加入发送队列：{count} 位订阅者。", "en": "Queued for {count} subscribers."},
+    "btn_send": {"zh": "确认发送", "en": "Send"},
+    "btn_ack": {"zh": "✅ 已阅", "en": "✅ I have read this"},
+    "ack_thanks": {"zh": "已记录，谢谢！", "en": "Noted, thank you!"},
     "btn_more": {"zh": "📖 完整内容", "en": "📖 Read more"},
     "btn_up": {"zh": "👍 有用", "en": "👍 Helpful"},
     "btn_down": {"zh": "👎 没用", "en": "👎 Not helpful"},
@@ -140,9 +161,11 @@ LABELS: dict[str, dict[str, str]] = {
 COMMANDS: dict[str, list[tuple[str, str]]] = {
     "zh": [("start", "开始"), ("topics", "按主题浏览"), ("emergency", "紧急情况怎么办"), ("hotlines", "求助电话"),
            ("quiz", "安全小测"), ("lesson", "教案和家长信"),
+           ("subscribe", "订阅季节提醒"), ("reminders", "我的提醒"), ("unsubscribe", "退订提醒"),
            ("settings", "身份、学段、语言"), ("help", "帮助"), ("forget", "删除我的数据"), ("about", "关于")],
     "en": [("start", "Start"), ("topics", "Browse by topic"), ("emergency", "What to do in an emergency"),
            ("hotlines", "Hotlines"), ("quiz", "Safety quiz"), ("lesson", "Lesson material for teachers"),
+           ("subscribe", "Seasonal reminders"), ("reminders", "My reminders"), ("unsubscribe", "Stop reminders"),
            ("settings", "Role, school stage, language"), ("help", "Help"),
            ("forget", "Delete my data"), ("about", "About")],
 }

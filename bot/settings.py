@@ -29,6 +29,16 @@ def _port(value: str) -> int:
     return int(value)
 
 
+def _rate(value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = -1.0
+    if rate < 0:
+        raise BadInputError(f"SAFEBOT_SEND_RATE must be messages a second (0 for no limit), not '{value}'")
+    return rate
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("var")
@@ -42,6 +52,8 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: str = field(default="", repr=False)
+    calendar_file: Path | None = None
+    send_rate: float = 25.0
 
     @property
     def webhook_path(self) -> str:
@@ -75,4 +87,6 @@ class Settings:
             webhook_listen=env.get("SAFEBOT_WEBHOOK_LISTEN") or "127.0.0.1",
             webhook_port=_port(env.get("SAFEBOT_WEBHOOK_PORT") or "8443"),
             webhook_secret=env.get("SAFEBOT_WEBHOOK_SECRET", ""),
+            calendar_file=Path(env["SAFEBOT_CALENDAR_FILE"]) if env.get("SAFEBOT_CALENDAR_FILE") else None,
+            send_rate=_rate(env.get("SAFEBOT_SEND_RATE") or "25"),
         )

@@ -37,7 +37,57 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (doc_id, section)
     );
     """,
+    # 2: reminders: subscriptions, a durable outbox, acknowledgements, broadcasts
+    """
+    ALTER TABLE profiles ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE subscriptions (
+        chat_id INTEGER NOT NULL,
+        topic TEXT NOT NULL,
+        PRIMARY KEY (chat_id, topic)
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        reminder_id TEXT NOT NULL,
+        occurrence TEXT NOT NULL,
+        chat_id INTEGER NOT NULL,
+        lang TEXT NOT NULL,
+        ack INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL DEFAULT 0,
+        error TEXT,
+        sent_at TEXT,
+        UNIQUE (reminder_id, occurrence, chat_id)
+    );
+    CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+    CREATE TABLE acknowledgements (
+        reminder_id TEXT NOT NULL,
+        occurrence TEXT NOT NULL,
+        chat_id INTEGER NOT NULL,
+        audience TEXT NOT NULL,
+        PRIMARY KEY (reminder_id, occurrence, chat_id)
+    );
+    CREATE TABLE broadcasts (
+        id INTEGER PRIMARY KEY,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'draft'
+    );
+    """,
 )
+
+OUTBOX_STATES = ("pending", "sending", "sent", "failed", "blocked")
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    reminder_id: str
+    occurrence: str
+    chat_id: int
+    lang: str
+    ack: bool
+    attempts: int
 
 
 @dataclass(frozen=True)
@@ -69,6 +119,7 @@ class Store:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._lock = threading.Lock()
         self._migrate()
 
@@ -105,7 +156,147 @@ class Store:
     def forget(self, chat_id: int) -> None:
         """Delete everything kept about a chat (counters and feedback hold no chat id)."""
         with self._lock:
-            self._db.execute("DELETE FROM profiles WHERE chat_id = ?", (chat_id,))
+            for table in ("profiles", "subscriptions", "outbox", "acknowledgements"):
+                self._db.execute(f"DELETE FROM {table} WHERE chat_id = ?", (chat_id,))
+
+    # -- subscriptions -----------------------------------------------------------------
+
+    def subscribe(self, chat_id: int, topics: list[str]) -> None:
+        with self._lock:
+            self._db.executemany("INSERT OR IGNORE INTO subscriptions (chat_id, topic) VALUES (?, ?)",
+                                 [(chat_id, t) for t in topics])
+            self._db.execute("UPDATE profiles SET blocked = 0 WHERE chat_id = ?", (chat_id,))
+
+    def unsubscribe(self, chat_id: int, topics: list[str] | None = None) -> None:
+        with self._lock:
+            if topics is None:
+                self._db.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
+            else:
+                self._db.executemany("DELETE FROM subscriptions WHERE chat_id = ? AND topic = ?",
+                                     [(chat_id, t) for t in topics])
+
+    def subscriptions(self, chat_id: int) -> list[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT topic FROM subscriptions WHERE chat_id = ? ORDER BY topic", (chat_id,))
+            return [r[0] for r in rows]
+
+    def _recipients_sql(self, audiences: list[str], grades: list[str], langs: list[str]) -> tuple[str, list[object]]:
+        marks = lambda values: ",".join("?" * len(values))  # noqa: E731
+        sql = (" FROM subscriptions s JOIN profiles p ON p.chat_id = s.chat_id"
+               " WHERE s.topic = ? AND p.blocked = 0"
+               f" AND COALESCE(p.role, 'parent') IN ({marks(audiences)})"
+               f" AND (p.grade IS NULL OR p.grade IN ({marks(grades)}))"
+               f" AND p.lang IN ({marks(langs)})")
+        return sql, [*audiences, *grades, *langs]
+
+    def count_recipients(self, topic: str, audiences: list[str], grades: list[str], langs: list[str]) -> int:
+        where, params = self._recipients_sql(audiences, grades, langs)
+        with self._lock:
+            return int(self._db.execute(f"SELECT COUNT(*){where}", [topic, *params]).fetchone()[0])
+
+    def deactivate(self, chat_id: int) -> None:
+        """The user blocked the bot, or the chat is gone: stop sending, keep nothing new."""
+        with self._lock:
+            self._db.execute("UPDATE profiles SET blocked = 1 WHERE chat_id = ?", (chat_id,))
+
+    # -- the outbox --------------------------------------------------------------------
+
+    def enqueue(self, reminder_id: str, occurrence: str, topic: str, audiences: list[str], grades: list[str],
+                langs: list[str], ack: bool, not_before: float = 0.0) -> int:
+        """One row per matching subscriber, in one statement: the database streams the
+        subscribers, and the unique key makes a second enqueue of the same occurrence a
+        no-op (restarts, re-runs of send-due, two schedulers)."""
+        where, params = self._recipients_sql(audiences, grades, langs)
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO outbox (reminder_id, occurrence, chat_id, lang, ack, next_attempt_at)"
+                f" SELECT ?, ?, p.chat_id, p.lang, ?, ?{where}",
+                [reminder_id, occurrence, int(ack), not_before, topic, *params],
+            )
+            return cursor.rowcount
+
+    def enqueue_broadcast(self, broadcast_id: int) -> int:
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO outbox (reminder_id, occurrence, chat_id, lang, ack)"
+                " SELECT ?, 'broadcast', p.chat_id, p.lang, 0 FROM profiles p WHERE p.blocked = 0"
+                " AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = p.chat_id)",
+                (f"broadcast-{broadcast_id}",),
+            )
+            self._db.execute("UPDATE broadcasts SET status = 'sent' WHERE id = ?", (broadcast_id,))
+            return cursor.rowcount
+
+    def recover_in_flight(self) -> int:
+        """Rows a killed sender left in 'sending' may or may not have been delivered:
+        they are sent again, so each can arrive at most twice, and there are at most as
+        many as the sender had in flight."""
+        with self._lock:
+            return self._db.execute("UPDATE outbox SET status = 'pending' WHERE status = 'sending'").rowcount
+
+    def due_rows(self, now: float, limit: int) -> list[OutboxRow]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, reminder_id, occurrence, chat_id, lang, ack, attempts FROM outbox"
+                " WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?", (now, limit)).fetchall()
+        return [OutboxRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
+
+    def mark(self, row_id: int, status: str, *, error: str | None = None, retry_at: float | None = None) -> None:
+        assert status in OUTBOX_STATES
+        sent_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds") if status == "sent" else None
+        with self._lock:
+            if retry_at is not None:
+                self._db.execute("UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = ?,"
+                                 " error = ? WHERE id = ?", (retry_at, error, row_id))
+            else:
+                self._db.execute("UPDATE outbox SET status = ?, error = ?, sent_at = COALESCE(?, sent_at)"
+                                 " WHERE id = ?", (status, error, sent_at, row_id))
+
+    def outbox_counts(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall()
+        return {status: int(n) for status, n in rows}
+
+    def next_due_at(self) -> float | None:
+        with self._lock:
+            row = self._db.execute("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'").fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    # -- acknowledgements, broadcasts, figures ------------------------------------------
+
+    def acknowledge(self, reminder_id: str, occurrence: str, chat_id: int) -> None:
+        profile = self.profile(chat_id)
+        audience = (profile.role if profile and profile.role else "parent")
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO acknowledgements (reminder_id, occurrence, chat_id, audience)"
+                             " VALUES (?, ?, ?, ?)", (reminder_id, occurrence, chat_id, audience))
+
+    def acknowledgement_counts(self) -> dict[tuple[str, str], int]:
+        """Counts per reminder and audience only, never who."""
+        with self._lock:
+            rows = self._db.execute("SELECT reminder_id, audience, COUNT(*) FROM acknowledgements"
+                                    " GROUP BY reminder_id, audience").fetchall()
+        return {(r, a): int(n) for r, a, n in rows}
+
+    def draft_broadcast(self, text: str) -> int:
+        with self._lock:
+            cursor = self._db.execute("INSERT INTO broadcasts (text, created_at) VALUES (?, ?)",
+                                      (text, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
+            return int(cursor.lastrowid or 0)
+
+    def broadcast(self, broadcast_id: int) -> tuple[str, str] | None:
+        with self._lock:
+            row = self._db.execute("SELECT text, status FROM broadcasts WHERE id = ?", (broadcast_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def subscriber_figures(self) -> dict[str, dict[str, int]]:
+        with self._lock:
+            by_role = self._db.execute(
+                "SELECT COALESCE(p.role, 'parent'), COUNT(DISTINCT p.chat_id) FROM profiles p JOIN subscriptions s"
+                " ON s.chat_id = p.chat_id WHERE p.blocked = 0 GROUP BY 1").fetchall()
+            by_topic = self._db.execute(
+                "SELECT s.topic, COUNT(*) FROM subscriptions s JOIN profiles p ON p.chat_id = s.chat_id"
+                " WHERE p.blocked = 0 GROUP BY 1").fetchall()
+        return {"role": {r: int(n) for r, n in by_role}, "topic": {t: int(n) for t, n in by_topic}}
 
     def count(self, name: str, day: dt.date | None = None, by: int = 1) -> None:
         day = day or dt.date.today()

@@ -11,17 +11,12 @@ import asyncio
 import datetime as dt
 import html
 import logging
-import os
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-
-# Opt in to PTB's future timedelta values (e.g. RetryAfter.retry_after) instead of a
-# deprecation warning on every access.
-os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Poll, Update
 from telegram.constants import ChatType, ParseMode
@@ -40,6 +35,8 @@ from telegram.ext import (
 from bot.assistant import Assistant
 from bot.dialogue import Dialogue, Incoming, Reply
 from bot.messages import COMMANDS, text
+from bot.reminders import TZ, ReminderBook, due
+from bot.sender import OutboxSender
 from bot.settings import Settings
 from bot.store import Store
 
@@ -80,21 +77,31 @@ class FloodGate:
 class Services:
     """The long-lived parts, opened in post_init and closed in post_shutdown."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(TZ)) -> None:
         self.settings = settings
+        self.clock = clock  # what time it is for reminders; tests set it
         self.flood = FloodGate()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dialogue")
         self._dialogue: Dialogue | None = None
         self._store: Store | None = None
+        self.book: ReminderBook | None = None
 
     def open(self) -> None:
         self._store = Store(self.settings.database)
-        self._dialogue = Dialogue(Assistant.open(self.settings), self._store)
+        assistant = Assistant.open(self.settings)
+        self.book = load_reminder_book(assistant, self.settings)
+        self._dialogue = Dialogue(assistant, self._store, self.book, self.settings.admin_ids)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
         if self._store is not None:
             self._store.close()
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("services are not open")
+        return self._store
 
     @property
     def dialogue(self) -> Dialogue:
@@ -152,6 +159,35 @@ async def send_replies(bot: Bot, chat_id: int, replies: list[Reply], editable: M
 class TelegramChannel:
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.sender_task: asyncio.Task[None] | None = None
+
+    async def enqueue_due(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every minute: queue the reminders that are due. Idempotent, so a late or
+        repeated run never sends twice."""
+        book = self.services.book
+        if book is None:
+            return
+        for occ in due(book.reminders, book.calendar, self.services.clock()):
+            r = occ.reminder
+            added = self.services.store.enqueue(r.id, occ.key, r.topic, list(r.audiences), list(r.grades),
+                                                list(r.langs), r.ack)
+            if added:
+                logger.info("queued reminder %s for %d chats", r.id, added)
+
+    async def send_outbox(self, bot: Bot) -> None:
+        """Runs for the life of the bot: drains the outbox, then looks again shortly."""
+        services = self.services
+        book = services.book
+        assert book is not None
+        while True:
+            try:
+                sender = OutboxSender(services.store, bot, book, rate=services.settings.send_rate, now=services.clock)
+                await sender.drain(wait_for_retries=False)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("outbox sender failed; trying again")
+            await asyncio.sleep(5)
 
     async def guard_flood(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Runs first for every update; stops further handling for a flooding user."""
@@ -215,19 +251,43 @@ class TelegramChannel:
             logger.exception("could not send the error notice")
 
 
-def build_application(settings: Settings) -> Application:
+def load_reminder_book(assistant: Assistant, settings: Settings) -> ReminderBook | None:
+    """Reminders are optional for a custom knowledge folder without reminders.yaml."""
+    from bot.reminders import load_reminders
+
+    if not (settings.knowledge_dir / "reminders.yaml").exists():
+        return None
+    return load_reminders(assistant.knowledge, settings.calendar_file)
+
+
+def make_bot(settings: Settings) -> Bot:
+    """A Bot for sending outside the Application (the outbox sender of `send-due`)."""
+    if settings.telegram_base_url:
+        base = settings.telegram_base_url.rstrip("/")
+        return Bot(settings.telegram_token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
+    return Bot(settings.telegram_token)
+
+
+def build_application(settings: Settings, clock: Callable[[], dt.datetime] | None = None) -> Application:
     """The one wiring function: every handler, in the order they run."""
-    services = Services(settings)
+    services = Services(settings, clock) if clock else Services(settings)
     channel = TelegramChannel(services)
 
     async def post_init(app: Application) -> None:
         await asyncio.get_running_loop().run_in_executor(None, services.open)
+        if services.book is not None and app.job_queue is not None:
+            # the job only enqueues; the sender task drains the outbox at its own rate
+            app.job_queue.run_repeating(channel.enqueue_due, interval=60, first=1,
+                                        job_kwargs={"misfire_grace_time": 3600, "coalesce": True})
+            channel.sender_task = asyncio.create_task(channel.send_outbox(app.bot))
         for lang in ("zh", "en"):
             commands = [BotCommand(name, description) for name, description in COMMANDS[lang]]
             await app.bot.set_my_commands(commands, language_code=lang)
         await app.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS["zh"]])
 
     async def post_shutdown(app: Application) -> None:
+        if channel.sender_task is not None:
+            channel.sender_task.cancel()
         services.close()
 
     builder = ApplicationBuilder().token(settings.telegram_token).concurrent_updates(8)

@@ -26,6 +26,17 @@ _JSON_FIELDS = {"reply_markup", "commands", "options", "allowed_updates", "entit
                 "correct_option_ids"}
 
 
+HANG_SECONDS = 1.5
+_CHAT_FAILURES: dict[str, Any] = {
+    "429": (429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
+                  "parameters": {"retry_after": 1}}),
+    "403": (403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}),
+    "notfound": (400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}),
+    "500": (500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}),
+    "hang": "hang",
+}
+
+
 @dataclass
 class Call:
     method: str
@@ -40,6 +51,8 @@ class FakeTelegram:
     updates: list[dict[str, Any]] = field(default_factory=list)
     served_at: dict[int, float] = field(default_factory=dict)  # update_id -> when getUpdates returned it
     polls: int = 0  # getUpdates requests answered
+    chat_failures: dict[int, deque[str]] = field(default_factory=dict)  # chat -> kinds of failure to inject
+    delivered: list[tuple[int, str]] = field(default_factory=list)  # (chat, text) of successful sendMessage
     failures: dict[str, deque[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
@@ -79,6 +92,12 @@ class FakeTelegram:
             body["parameters"] = parameters
         with self._cond:
             self.failures.setdefault(method, deque()).append((status, body))
+
+    def fail_chat(self, chat_id: int, *kinds: str) -> None:
+        """Make the next sendMessage calls to `chat_id` fail, one per kind: '429', '403',
+        'notfound', '500' or 'hang' (no answer until the client gives up; not delivered)."""
+        with self._cond:
+            self.chat_failures.setdefault(chat_id, deque()).extend(kinds)
 
     def push(self, update: dict[str, Any]) -> int:
         with self._cond:
@@ -155,10 +174,21 @@ class FakeTelegram:
             self.calls.append(Call(method, params, time.monotonic()))
             queued = self.failures.get(method)
             failure = queued.popleft() if queued else None
+            if failure is None and method == "sendMessage":
+                kinds = self.chat_failures.get(int(params.get("chat_id", 0)))
+                failure = _CHAT_FAILURES[kinds.popleft()] if kinds else None
             self._cond.notify_all()
+        if failure == "hang":
+            time.sleep(HANG_SECONDS)
+            return None
         if failure:
             return self._reply(request, failure[0], failure[1])
-        return self._reply(request, 200, {"ok": True, "result": self._result(method, params)})
+        result = self._result(method, params)
+        with self._cond:
+            if method == "sendMessage":
+                self.delivered.append((int(params.get("chat_id", 0)), str(params.get("text", ""))))
+            self._cond.notify_all()
+        return self._reply(request, 200, {"ok": True, "result": result})
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
@@ -262,10 +292,10 @@ class BotThread:
     """`safebot run`'s Application polling the fake from a thread, stopped the way a
     signal stops it (the event loop is stopped, then PTB shuts down gracefully)."""
 
-    def __init__(self, settings: "Settings") -> None:
+    def __init__(self, settings: "Settings", clock: Any = None) -> None:
         from bot.telegram import build_application
 
-        self.app = build_application(settings)
+        self.app = build_application(settings, clock)
         self.loop = asyncio.new_event_loop()
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)

@@ -166,3 +166,37 @@ def test_answering_with_the_default_embedder_never_imports_torch(real_data_dir, 
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_reminders_upcoming_json(run_cli) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("reminders", "upcoming", "--from", "2027-06-01", "--days", "40", "--json")
+    assert result.code == 0, result.err
+    rows = [json.loads(line) for line in result.out.splitlines()]
+    assert rows and {"time", "reminder", "topic", "audiences", "langs", "recipients"} <= set(rows[0])
+    assert any(r["reminder"] == "summer-drowning-week-before" and r["time"].startswith("2027-06-26") for r in rows)
+    assert all(r["time"] >= "2027-06-01" for r in rows)
+
+
+def test_send_due_dry_run_changes_nothing(run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.store import Profile, Store
+
+    store = Store(f"sqlite:///{tmp_path / 'var' / 'safebot.sqlite3'}")
+    store.save_profile(Profile(7, "parent", "primary", "zh"))
+    store.subscribe(7, ["drowning"])
+    store.close()
+    result = run_cli("reminders", "send-due", "--now", "2027-06-26T18:40", "--dry-run")
+    assert result.code == 0, result.err
+    assert "due: summer-drowning-week-before 2027-06-26 → 1 subscribers" in result.out
+    store = Store(f"sqlite:///{tmp_path / 'var' / 'safebot.sqlite3'}")
+    assert store.outbox_counts() == {}
+    store.close()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("reminders", "upcoming", "--from", "June"), "--from must be a date"),
+    (("reminders", "send-due", "--now", "soon"), "--now must be an ISO time"),
+    (("reminders", "send-due", "--now", "2027-06-26T18:40"), "TELEGRAM_BOT_TOKEN is not set"),
+])
+def test_reminder_commands_bad_input(run_cli, args, message) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli(*args)
+    assert result.code == 2 and message in _one_line_error(result.err)

@@ -162,3 +162,60 @@ def test_store_migrations_are_numbered_and_idempotent(tmp_path: Path) -> None:
     again = Store(url)
     assert again.schema_version == len(MIGRATIONS)
     again.close()
+
+
+@pytest.fixture
+def with_reminders(real_assistant, store: Store) -> Dialogue:  # type: ignore[no-untyped-def]
+    from bot.reminders import load_reminders
+
+    return Dialogue(real_assistant, store, load_reminders(real_assistant.knowledge), admins=frozenset({1}))
+
+
+def test_subscribe_toggle_list_and_unsubscribe(with_reminders: Dialogue, store: Store) -> None:
+    [menu] = with_reminders.handle(Incoming(CHAT, "/subscribe"))
+    assert datas(menu)[0] == "sub:all" and "21:30" in menu.text
+    [after] = with_reminders.handle(Incoming(CHAT, button="sub:drowning"))
+    assert after.edit and any(b.label.startswith("✅") for row in after.buttons for b in row)
+    assert store.subscriptions(CHAT) == ["drowning"]
+    with_reminders.handle(Incoming(CHAT, button="sub:drowning"))
+    assert store.subscriptions(CHAT) == []
+    with_reminders.handle(Incoming(CHAT, button="sub:all"))
+    assert len(store.subscriptions(CHAT)) == 8
+    [listing] = with_reminders.handle(Incoming(CHAT, "/reminders"))
+    assert listing.text.startswith("已订阅：")
+    [done] = with_reminders.handle(Incoming(CHAT, "/unsubscribe"))
+    assert "退订" in done.text and store.subscriptions(CHAT) == []
+
+
+def test_acknowledgement_is_counted_not_listed(with_reminders: Dialogue, store: Store) -> None:
+    with_reminders.handle(Incoming(CHAT, "/start"))
+    with_reminders.handle(Incoming(CHAT, button="role:teacher"))
+    [thanks] = with_reminders.handle(Incoming(CHAT, button="ack:summer-drowning-week-before:2027-06-26"))
+    with_reminders.handle(Incoming(CHAT, button="ack:summer-drowning-week-before:2027-06-26"))
+    assert "谢谢" in thanks.text
+    assert store.acknowledgement_counts() == {("summer-drowning-week-before", "teacher"): 1}
+
+
+def test_broadcast_is_for_admins_only(with_reminders: Dialogue, store: Store) -> None:
+    [refused] = with_reminders.handle(Incoming(CHAT, "/broadcast 明天停课"))
+    assert "管理员" in refused.text
+    [refused_button] = with_reminders.handle(Incoming(CHAT, button="bc:1"))
+    assert "管理员" in refused_button.text
+    [stats] = with_reminders.handle(Incoming(CHAT, "/stats"))
+    assert "管理员" in stats.text
+    assert store.counters("admin:") == {"admin:refused": 3}
+    assert store.outbox_counts() == {}
+
+
+def test_admin_broadcast_previews_then_queues(with_reminders: Dialogue, store: Store) -> None:
+    with_reminders.handle(Incoming(CHAT, button="sub:all"))
+    [preview] = with_reminders.handle(Incoming(1, "/broadcast 暑假注意防溺水"))
+    assert "暑假注意防溺水" in preview.text
+    confirm, cancel = datas(preview)
+    assert confirm.startswith("bc:") and cancel.startswith("bcx:")
+    [queued] = with_reminders.handle(Incoming(1, button=confirm))
+    assert "1" in queued.text and store.outbox_counts() == {"pending": 1}
+    [again] = with_reminders.handle(Incoming(1, button=confirm))
+    assert again.text and store.outbox_counts() == {"pending": 1}, "a second press queues nothing"
+    [stats] = with_reminders.handle(Incoming(1, "/stats"))
+    assert "subscribers by role" in stats.text

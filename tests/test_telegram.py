@@ -257,3 +257,30 @@ def test_quiz_arrives_as_native_quiz_polls(bot: BotThread, fake: FakeTelegram) -
         [correct] = poll["correct_option_ids"]
         assert poll["type"] == "quiz" and 0 <= correct < len(poll["options"])
         assert poll["explanation"]
+
+
+def test_scheduled_reminder_reaches_a_subscriber_once(settings: Settings, fake: FakeTelegram) -> None:
+    """The JobQueue enqueues what is due; the sender task delivers it, with the
+    acknowledgement button; a second run of the job queues nothing new."""
+    import datetime as dt
+
+    from bot.reminders import TZ
+    from bot.store import Profile
+
+    store = Store(settings.database)
+    store.save_profile(Profile(USER, "parent", "primary", "zh"))
+    store.subscribe(USER, ["drowning"])
+    store.close()
+    bot = BotThread(settings, clock=lambda: dt.datetime(2027, 6, 26, 18, 35, tzinfo=TZ)).start(fake)
+    try:
+        fake.wait_for(lambda f: any(chat == USER and "暑假" in text for chat, text in f.delivered), timeout=60)
+        message = next(m for m in fake.sent(USER) if "reply_markup" in m)
+        assert buttons(message) == ["ack:summer-drowning-week-before:2027-06-26"]
+        fake.push_button(USER, "ack:summer-drowning-week-before:2027-06-26", message_id=90)
+        fake.wait_for(lambda f: any("谢谢" in m["text"] for m in f.sent(USER)))
+    finally:
+        bot.stop()
+    store = Store(settings.database)
+    assert store.acknowledgement_counts() == {("summer-drowning-week-before", "parent"): 1}
+    assert store.outbox_counts().get("pending", 0) == 0
+    store.close()

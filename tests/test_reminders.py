@@ -1,0 +1,105 @@
+"""Reminder schedules over a whole school year, quiet hours, lunar festivals, and the
+subscription commands."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.reminders import TZ, deliver_at, due, festival_date, in_quiet_hours, load_reminders, occurrences, upcoming
+from bot.settings import REPO_KNOWLEDGE
+from index.errors import KnowledgeError
+from index.knowledge import load_knowledge
+from index.vocab import TOPICS
+
+YEAR_START, YEAR_END = dt.date(2026, 9, 1), dt.date(2027, 8, 31)
+
+
+@pytest.fixture(scope="module")
+def book():  # type: ignore[no-untyped-def]
+    return load_reminders(load_knowledge(REPO_KNOWLEDGE))
+
+
+def test_lunar_festivals_of_2027() -> None:
+    assert festival_date("spring_festival", 2027) == dt.date(2027, 2, 6)
+    assert festival_date("lantern", 2027) == dt.date(2027, 2, 20)
+    assert festival_date("qingming", 2027) == dt.date(2027, 4, 5)
+    assert festival_date("dragon_boat", 2027) == dt.date(2027, 6, 9)
+    assert festival_date("mid_autumn", 2027) == dt.date(2027, 9, 15)
+    assert festival_date("national_day", 2027) == dt.date(2027, 10, 1)
+
+
+def test_quiet_hours_move_to_the_morning() -> None:
+    evening = dt.datetime(2027, 6, 1, 22, 0, tzinfo=TZ)
+    assert deliver_at(evening) == dt.datetime(2027, 6, 2, 7, 0, tzinfo=TZ)
+    assert deliver_at(dt.datetime(2027, 6, 1, 6, 59, tzinfo=TZ)) == dt.datetime(2027, 6, 1, 7, 0, tzinfo=TZ)
+    assert deliver_at(dt.datetime(2027, 6, 1, 21, 29, tzinfo=TZ)) == dt.datetime(2027, 6, 1, 21, 29, tzinfo=TZ)
+    assert in_quiet_hours(dt.datetime(2027, 6, 1, 23, 0, tzinfo=TZ))
+    assert not in_quiet_hours(dt.datetime(2027, 6, 1, 12, 0, tzinfo=TZ))
+
+
+def test_shipped_reminders_cover_every_topic_both_languages_and_audiences(book) -> None:  # type: ignore[no-untyped-def]
+    assert len(book.reminders) >= 15
+    assert {r.topic for r in book.reminders} == set(TOPICS)
+    assert any("en" in r.langs for r in book.reminders) and any("zh" in r.langs for r in book.reminders)
+    assert {a for r in book.reminders for a in r.audiences} >= {"parent", "student"}
+    for reminder in book.reminders:
+        for lang in reminder.langs:
+            message = book.render(reminder, lang)
+            assert message and "{{" not in message and len(message) < 1500
+
+
+def test_every_day_of_the_school_year(book) -> None:  # type: ignore[no-untyped-def]
+    """Run the scheduler every 30 minutes for a year: each occurrence is due exactly
+    once, never in quiet hours, on the right day for its rule."""
+    expected = {(o.reminder.id, o.key): o for o in upcoming(book.reminders, book.calendar, YEAR_START, 365)}
+    seen: dict[tuple[str, str], int] = {}
+    moment = dt.datetime.combine(YEAR_START, dt.time(0, 0), TZ)
+    end = dt.datetime.combine(YEAR_END, dt.time(23, 59), TZ)
+    while moment <= end:
+        for occ in due(book.reminders, book.calendar, moment):
+            seen.setdefault((occ.reminder.id, occ.key), 0)
+            seen[(occ.reminder.id, occ.key)] += 1
+        moment += dt.timedelta(minutes=30)
+    assert set(seen) >= set(expected)
+    for key, occ in expected.items():
+        assert not in_quiet_hours(occ.at), key
+        rule = occ.reminder.schedule
+        if rule.weekly:
+            assert occ.at.strftime("%a").lower()[:3] == rule.weekly.weekday or in_quiet_hours(
+                dt.datetime.combine(occ.at.date() - dt.timedelta(days=1), dt.time(23), TZ))
+            assert rule.weekly.from_ <= occ.at.strftime("%m-%d") <= rule.weekly.to
+        if rule.before_event:
+            event = book.calendar.events[rule.before_event.event]
+            assert (event - occ.at.date()).days in (rule.before_event.days, rule.before_event.days - 1)
+        if rule.festival:
+            day = festival_date(rule.festival.name, occ.at.year)
+            assert (day - occ.at.date()).days in (rule.festival.days, rule.festival.days - 1)
+
+
+def test_summer_and_dragon_boat_reminders_fall_in_2027(book) -> None:  # type: ignore[no-untyped-def]
+    found = upcoming(book.reminders, book.calendar, dt.date(2027, 5, 1), 92)
+    topics = {o.reminder.topic for o in found}
+    assert "drowning" in topics
+    fridays = [o for o in found if o.reminder.schedule.weekly and o.reminder.schedule.weekly.weekday == "fri"]
+    assert fridays and all(o.at.weekday() == 4 for o in fridays)
+    dragon = [o for o in found if o.reminder.schedule.festival and o.reminder.schedule.festival.name == "dragon_boat"]
+    assert dragon and all(o.at.date() < dt.date(2027, 6, 9) for o in dragon)
+
+
+def test_a_late_scheduler_still_sends_today_but_not_last_month(book) -> None:  # type: ignore[no-untyped-def]
+    weekly = next(r for r in book.reminders if r.schedule.weekly)
+    [occ] = occurrences(weekly, book.calendar, dt.date(2027, 6, 4), dt.date(2027, 6, 4))
+    assert occ in due([weekly], book.calendar, occ.at + dt.timedelta(hours=3))
+    assert occ not in due([weekly], book.calendar, occ.at + dt.timedelta(days=30))
+
+
+def test_broken_reminder_file_names_the_problem(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "reminders.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("event: summer_holiday_start", "event: no_such_event", 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="unknown calendar event 'no_such_event'"):
+        load_reminders(load_knowledge(knowledge_copy))
+    path.write_text(text.replace("{{ hotline(", "{{ hotlin(", 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="does not render"):
+        load_reminders(load_knowledge(knowledge_copy))
