@@ -41,3 +41,4 @@ bench: setup
 	$(PY) benchmarks/build_time.py
 	$(PY) benchmarks/scaling.py
 	$(PY) benchmarks/bot_latency.py
+	$(PY) benchmarks/outbox.py

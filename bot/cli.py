@@ -190,17 +190,24 @@ def run(settings: Settings) -> None:
 @click.option("--school", default="____学校", help="School name printed on the material.")
 @click.option("--class", "class_name", default="____班", help="Class name printed on the material.")
 @click.option("--teacher", default="________", help="Teacher's name printed on the material.")
+@click.option("--date", "date_text", help="Date printed on the material, YYYY-MM-DD (default: today).")
+@click.option("--term", help="Term printed on the material (default: the term the date falls in).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @click.pass_obj
 def lesson(settings: Settings, topic: str, grade: str, kind: str, fmt: str, output: Path | None, school: str,
-           class_name: str, teacher: str, force: bool) -> None:
+           class_name: str, teacher: str, date_text: str | None, term: str | None, force: bool) -> None:
     """Lesson material for TOPIC: a class-meeting plan, a letter to parents with a reply
     slip, a student pledge or a poster."""
     from bot.lessons import LessonMaker, LessonRequest, write_lesson
 
     knowledge = load_knowledge(settings.knowledge_dir).require_valid()
     quizzes = load_quizzes(settings.knowledge_dir, knowledge.hotlines, {d.meta.id for d in knowledge.documents})
-    request = LessonRequest(topic, grade, kind, school=school, class_name=class_name, teacher=teacher)
+    try:
+        day = dt.date.fromisoformat(date_text) if date_text else None
+    except ValueError as exc:
+        raise BadInputError(f"--date must be a date like 2027-06-20, not '{date_text}'") from exc
+    request = LessonRequest(topic, grade, kind, school=school, class_name=class_name, teacher=teacher, date=day,
+                            term=term)
     data = LessonMaker(knowledge, quizzes).render(request, fmt)
     if output is None and fmt == "md":
         click.echo(data.decode(), nl=False)

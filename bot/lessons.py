@@ -68,6 +68,7 @@ class LessonRequest:
     class_name: str = "____班"
     teacher: str = "________"
     date: dt.date | None = None
+    term: str | None = None  # default: the term the date falls in
 
     def validate(self) -> None:
         for name, value, choices in (("topic", self.topic, tuple(TOPIC_LABELS)), ("grade", self.grade, GRADES),
@@ -118,7 +119,7 @@ class LessonMaker:
             "class_name": UserText(request.class_name),
             "teacher": UserText(request.teacher),
             "date": f"{day.year}年{day.month}月{day.day}日",
-            "term": term_of(day),
+            "term": UserText(request.term) if request.term else term_of(day),
             "duration": 40 if request.grade == "primary" else 45,
             "student": self._view(student),
             "parent": self._view(parent),

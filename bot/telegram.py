@@ -31,6 +31,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.assistant import Assistant
 from bot.dialogue import Dialogue, Incoming, Reply
@@ -260,12 +261,14 @@ def load_reminder_book(assistant: Assistant, settings: Settings) -> ReminderBook
     return load_reminders(assistant.knowledge, settings.calendar_file)
 
 
-def make_bot(settings: Settings) -> Bot:
-    """A Bot for sending outside the Application (the outbox sender of `send-due`)."""
+def make_bot(settings: Settings, connections: int = 8) -> Bot:
+    """A Bot for sending outside the Application (the outbox sender of `send-due`), with
+    a connection for each message the sender has in flight."""
+    request = HTTPXRequest(connection_pool_size=connections)
     if settings.telegram_base_url:
         base = settings.telegram_base_url.rstrip("/")
-        return Bot(settings.telegram_token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
-    return Bot(settings.telegram_token)
+        return Bot(settings.telegram_token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot", request=request)
+    return Bot(settings.telegram_token, request=request)
 
 
 def build_application(settings: Settings, clock: Callable[[], dt.datetime] | None = None) -> Application:

@@ -64,6 +64,8 @@ class FakeTelegram:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep connections alive, as Telegram's servers do
+
             def do_POST(self) -> None:
                 fake._handle(self)
 

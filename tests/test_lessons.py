@@ -43,8 +43,9 @@ def test_every_kind_and_grade_renders_in_markdown(maker: LessonMaker, topic: str
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_format_renders(maker: LessonMaker, kind: str, fmt: str) -> None:
     for topic in TOPICS:
-        data = maker.render(LessonRequest(topic, "middle", kind, date=DAY), fmt)
-        assert len(data) > 500
+        for grade in GRADES:
+            data = maker.render(LessonRequest(topic, grade, kind, date=DAY), fmt)
+            assert len(data) > 500
 
 
 def test_plan_has_every_part(maker: LessonMaker) -> None:
@@ -145,3 +146,11 @@ def test_cli_markdown_goes_to_stdout(run_cli) -> None:  # type: ignore[no-untype
     result = run_cli("lesson", "mental_health", "--grade", "high", "--kind", "letter")
     assert result.code == 0 and result.out.startswith("# 致家长的一封信：心理健康与危机干预")
     assert "12356" in result.out and "沿此线剪下" in result.out
+
+
+def test_cli_date_and_term(run_cli) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("lesson", "traffic", "--grade", "primary", "--kind", "pledge", "--date", "2027-03-01",
+                     "--term", "第二学期")
+    assert result.code == 0 and "2027年3月1日" in result.out
+    bad = run_cli("lesson", "traffic", "--grade", "primary", "--kind", "pledge", "--date", "tomorrow")
+    assert bad.code == 2 and "--date must be a date" in bad.err
