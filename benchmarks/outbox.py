@@ -19,13 +19,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from telegram import Bot  # noqa: E402
-from telegram.request import HTTPXRequest  # noqa: E402
 
 from bot.reminders import TZ, load_reminders  # noqa: E402
 from bot.sender import DEFAULT_RATE, OutboxSender  # noqa: E402
-from bot.settings import REPO_KNOWLEDGE  # noqa: E402
+from bot.settings import REPO_KNOWLEDGE, Settings  # noqa: E402
 from bot.store import Store  # noqa: E402
+from bot.telegram import make_bot  # noqa: E402
 from index.knowledge import load_knowledge  # noqa: E402
 from tests.fake_telegram import TOKEN  # noqa: E402
 
@@ -45,9 +44,8 @@ def add_subscribers(store: Store, count: int, first: int) -> None:
 
 
 async def send(store: Store, book, url: str, rate: float) -> tuple[int, float, float]:  # type: ignore[no-untyped-def]
-    request = HTTPXRequest(connection_pool_size=16)
-    async with Bot(TOKEN, base_url=f"{url}/bot", request=request) as bot:
-        sender = OutboxSender(store, bot, book, rate=rate, concurrency=16, now=lambda: NOW)
+    async with make_bot(Settings(telegram_token=TOKEN, telegram_base_url=url)) as bot:
+        sender = OutboxSender(store, bot, book, rate=rate, concurrency=8, now=lambda: NOW)
         start, cpu = time.perf_counter(), time.process_time()
         summary = await sender.drain()
         return summary.sent, time.perf_counter() - start, time.process_time() - cpu

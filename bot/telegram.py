@@ -31,8 +31,8 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.assistant import Assistant
 from bot.dialogue import Dialogue, Incoming, Reply
 from bot.messages import COMMANDS, text
@@ -180,6 +180,11 @@ class TelegramChannel:
         services = self.services
         book = services.book
         assert book is not None
+        async with bot:
+            await self._send_forever(bot, book)
+
+    async def _send_forever(self, bot: Bot, book: ReminderBook) -> None:
+        services = self.services
         while True:
             try:
                 sender = OutboxSender(services.store, bot, book, rate=services.settings.send_rate, now=services.clock)
@@ -261,10 +266,10 @@ def load_reminder_book(assistant: Assistant, settings: Settings) -> ReminderBook
     return load_reminders(assistant.knowledge, settings.calendar_file)
 
 
-def make_bot(settings: Settings, connections: int = 8) -> Bot:
-    """A Bot for sending outside the Application (the outbox sender of `send-due`), with
-    a connection for each message the sender has in flight."""
-    request = HTTPXRequest(connection_pool_size=connections)
+def make_bot(settings: Settings, connections: int = 8, read_timeout: float = 5.0) -> Bot:
+    """A Bot for the outbox sender (`send-due` and the bot's sender task): aiohttp
+    networking with a connection for each message in flight (see bot/aiohttp_request.py)."""
+    request = AiohttpRequest(connections=connections, read_timeout=read_timeout)
     if settings.telegram_base_url:
         base = settings.telegram_base_url.rstrip("/")
         return Bot(settings.telegram_token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot", request=request)
@@ -282,7 +287,7 @@ def build_application(settings: Settings, clock: Callable[[], dt.datetime] | Non
             # the job only enqueues; the sender task drains the outbox at its own rate
             app.job_queue.run_repeating(channel.enqueue_due, interval=60, first=1,
                                         job_kwargs={"misfire_grace_time": 3600, "coalesce": True})
-            channel.sender_task = asyncio.create_task(channel.send_outbox(app.bot))
+            channel.sender_task = asyncio.create_task(channel.send_outbox(make_bot(settings)))
         for lang in ("zh", "en"):
             commands = [BotCommand(name, description) for name, description in COMMANDS[lang]]
             await app.bot.set_my_commands(commands, language_code=lang)

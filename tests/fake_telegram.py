@@ -65,6 +65,9 @@ class FakeTelegram:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep connections alive, as Telegram's servers do
+            # headers and body go out as two writes: with Nagle's algorithm the second waits
+            # for the client's delayed ACK (40 ms), which would measure the fake, not the bot
+            disable_nagle_algorithm = True
 
             def do_POST(self) -> None:
                 fake._handle(self)

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bot.reminders import TZ, load_reminders
 from bot.sender import OutboxSender, TokenBucket
-from bot.settings import REPO_KNOWLEDGE
+from bot.settings import REPO_KNOWLEDGE, Settings
 from bot.store import Profile, Store
+from bot.telegram import make_bot
 from index.knowledge import load_knowledge
 from tests.fake_telegram import TOKEN, FakeTelegram
 
@@ -55,8 +55,9 @@ def add_subscribers(store: Store, count: int, first: int = 100_000) -> list[int]
 
 
 def bot_for(fake: FakeTelegram) -> Bot:
-    request = HTTPXRequest(connection_pool_size=16, read_timeout=0.5, write_timeout=2, connect_timeout=2)
-    return Bot(TOKEN, base_url=f"{fake.url}/bot", request=request)  # type: ignore[attr-defined]
+    """The sender's own Bot, with a read timeout shorter than the fake's 'hang'."""
+    settings = Settings(telegram_token=TOKEN, telegram_base_url=fake.url)  # type: ignore[attr-defined]
+    return make_bot(settings, read_timeout=0.5)
 
 
 def test_broadcast_to_2000_with_faults_delivers_exactly_once(fake: FakeTelegram, store: Store, book) -> None:  # type: ignore[no-untyped-def]
