@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 import yaml
-from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationError, model_validator
 
 from bot.answer import key_points
 from index.errors import KnowledgeError
@@ -38,7 +38,14 @@ def _time(value: str) -> str:
     return value
 
 
+def _month_day(value: str) -> str:
+    if not _MMDD.match(value):
+        raise ValueError("a day of the year is MM-DD")
+    return value
+
+
 HHMM = Annotated[str, AfterValidator(_time)]
+MMDD = Annotated[str, AfterValidator(_month_day)]
 T = TypeVar("T", bound=Strict)
 
 
@@ -51,27 +58,13 @@ class BeforeEvent(Strict):
 class Weekly(Strict):
     weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     time: HHMM
-    from_: str = Field(alias="from")
-    to: str
-
-    @field_validator("from_", "to")
-    @classmethod
-    def _month_day(cls, value: str) -> str:
-        if not _MMDD.match(value):
-            raise ValueError("dates in a weekly window are MM-DD")
-        return value
+    from_: MMDD = Field(alias="from")
+    to: MMDD
 
 
 class Yearly(Strict):
-    date: str
+    date: MMDD
     time: HHMM
-
-    @field_validator("date")
-    @classmethod
-    def _month_day(cls, value: str) -> str:
-        if not _MMDD.match(value):
-            raise ValueError("a yearly date is MM-DD")
-        return value
 
 
 class Festival(Strict):

@@ -15,6 +15,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -296,6 +297,8 @@ def build_application(settings: Settings, clock: Callable[[], dt.datetime] | Non
     async def post_shutdown(app: Application) -> None:
         if channel.sender_task is not None:
             channel.sender_task.cancel()
+            with suppress(asyncio.CancelledError):
+                await channel.sender_task  # lets the sender close its HTTP session
         services.close()
 
     builder = ApplicationBuilder().token(settings.telegram_token).concurrent_updates(8)

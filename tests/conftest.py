@@ -4,13 +4,14 @@ and shared read-only by the tests that need real embeddings."""
 import io
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from bot.settings import REPO_KNOWLEDGE
+from tests.fake_telegram import FakeTelegram
 from tests.fakes import FakeEmbedder
 
 TESTS = Path(__file__).resolve().parent
@@ -23,6 +24,15 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SAFEBOT_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    """The fake Bot API server, on a free port of 127.0.0.1."""
+    server = FakeTelegram()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -57,6 +57,7 @@ class FakeTelegram:
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
     _server: ThreadingHTTPServer | None = None
+    url: str = ""
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -80,7 +81,8 @@ class FakeTelegram:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.url
 
     def stop(self) -> None:
         if self._server:

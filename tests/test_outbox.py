@@ -26,13 +26,6 @@ from tests.fake_telegram import TOKEN, FakeTelegram
 SUBSCRIBERS = 2000
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram()
-    server.url = server.start()  # type: ignore[attr-defined]
-    yield server
-    server.stop()
-
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
@@ -56,7 +49,7 @@ def add_subscribers(store: Store, count: int, first: int = 100_000) -> list[int]
 
 def bot_for(fake: FakeTelegram) -> Bot:
     """The sender's own Bot, with a read timeout shorter than the fake's 'hang'."""
-    settings = Settings(telegram_token=TOKEN, telegram_base_url=fake.url)  # type: ignore[attr-defined]
+    settings = Settings(telegram_token=TOKEN, telegram_base_url=fake.url)
     return make_bot(settings, read_timeout=0.5)
 
 
@@ -125,7 +118,7 @@ def test_sender_killed_half_way_finishes_without_loss(fake: FakeTelegram, tmp_pa
     store = Store(f"sqlite:///{database}")
     chats = add_subscribers(store, SUBSCRIBERS)
     store.close()
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "SAFEBOT_TELEGRAM_BASE_URL": fake.url,  # type: ignore[attr-defined]
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "SAFEBOT_TELEGRAM_BASE_URL": fake.url,
            "SAFEBOT_DATABASE_URL": f"sqlite:///{database}", "SAFEBOT_DATA_DIR": str(tmp_path / "var")}
     command = [sys.executable, "-m", "bot", "reminders", "send-due", "--now", "2027-06-26T18:35", "--rate", "400"]
     first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -20,18 +20,11 @@ from tests.fake_telegram import TOKEN, BotThread, FakeTelegram
 USER = 5001
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram()
-    server.url = server.start()  # type: ignore[attr-defined]
-    yield server
-    server.stop()
-
 
 @pytest.fixture
 def settings(fake: FakeTelegram, real_data_dir: Path, tmp_path: Path) -> Settings:
     return Settings(data_dir=real_data_dir, database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-                    telegram_token=TOKEN, telegram_base_url=fake.url)  # type: ignore[attr-defined]
+                    telegram_token=TOKEN, telegram_base_url=fake.url)
 
 
 def start_bot(settings: Settings, fake: FakeTelegram) -> BotThread:
@@ -205,7 +198,7 @@ def test_run_without_token_is_a_one_line_error() -> None:
 
 
 def test_rejected_token_is_a_one_line_error(fake: FakeTelegram, real_data_dir: Path) -> None:
-    proc = _safebot(_env(TELEGRAM_BOT_TOKEN="1:WRONG", SAFEBOT_TELEGRAM_BASE_URL=fake.url,  # type: ignore[attr-defined]
+    proc = _safebot(_env(TELEGRAM_BOT_TOKEN="1:WRONG", SAFEBOT_TELEGRAM_BASE_URL=fake.url,
                          SAFEBOT_DATA_DIR=str(real_data_dir)), "run")
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
@@ -213,7 +206,7 @@ def test_rejected_token_is_a_one_line_error(fake: FakeTelegram, real_data_dir: P
 
 
 def test_sigterm_shuts_down_gracefully(fake: FakeTelegram, real_data_dir: Path, tmp_path: Path) -> None:
-    proc = _safebot(_env(TELEGRAM_BOT_TOKEN=TOKEN, SAFEBOT_TELEGRAM_BASE_URL=fake.url,  # type: ignore[attr-defined]
+    proc = _safebot(_env(TELEGRAM_BOT_TOKEN=TOKEN, SAFEBOT_TELEGRAM_BASE_URL=fake.url,
                          SAFEBOT_DATA_DIR=str(real_data_dir),
                          SAFEBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"), "run")
     try:
