@@ -127,6 +127,10 @@ def kb_check(settings: Settings) -> None:
     errors = [p for p in problems if p.fatal]
     if not errors:
         load_triage_file(settings.knowledge_dir / "triage.yaml", knowledge)
+        if (settings.knowledge_dir / "reminders.yaml").exists():
+            from bot.reminders import load_reminders
+
+            load_reminders(knowledge, settings.calendar_file)
     if errors:
         click.echo(f"{len(errors)} problem(s) in {settings.knowledge_dir}", err=True)
         sys.exit(2)

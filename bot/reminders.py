@@ -267,6 +267,8 @@ def _parse(path: Path, model: type[T]) -> T:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise KnowledgeError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML") from exc
+    except ValueError as exc:  # YAML that parses but holds an impossible date, e.g. 2027-13-03
+        raise KnowledgeError(f"{path}:1: invalid value: {exc}") from exc
     try:
         return model.model_validate(data)
     except ValidationError as exc:

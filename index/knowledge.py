@@ -183,6 +183,9 @@ def _read_yaml(path: Path, problems: list[Problem], first_line: int, text: str |
             return None
     try:
         return yaml.safe_load(text)
+    except ValueError as exc:  # parses, but holds an impossible date such as 2026-13-01
+        problems.append(Problem(path, first_line, f"invalid value: {exc}"))
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = first_line + (mark.line if mark is not None else 0)

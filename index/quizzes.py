@@ -88,6 +88,9 @@ def load_quizzes(root: Path, hotlines: Hotlines, doc_ids: set[str]) -> Quizzes:
                 line = _line_of(raw, rf"id:\s*{re.escape(str(ident))}\b") if ident else 1
             problems.append(Problem(path, line, f"{'.'.join(str(p) for p in loc)}: {err['msg']}"))
             continue
+        except ValueError as exc:  # an impossible date or number inside valid YAML
+            problems.append(Problem(path, 1, f"invalid value: {exc}"))
+            continue
         if path.stem != quiz.topic:
             problems.append(Problem(path, 1, f"file name must be {quiz.topic}.yaml"))
         for q in quiz.questions:

@@ -159,3 +159,9 @@ def test_require_valid_raises_with_first_problem(knowledge_copy: Path) -> None:
     _write(knowledge_copy, "broken.md", "no front matter\n")
     with pytest.raises(KnowledgeError, match=r"broken\.md:1: front matter must start"):
         load_knowledge(knowledge_copy).require_valid()
+
+
+def test_impossible_date_is_reported_not_a_crash(knowledge_copy: Path) -> None:
+    text = GOOD.format(id="baddate", extra="").replace("updated: 2026-11-30", "updated: 2026-13-01")
+    _write(knowledge_copy, "baddate.md", text)
+    assert any("baddate.md:2: invalid value" in e for e in _errors(knowledge_copy))

@@ -38,6 +38,7 @@ def test_broken_quiz_is_reported_with_line(knowledge_copy: Path) -> None:
     path.write_text(text.replace("answer: 0", "answer: 7", 1), encoding="utf-8")
     problems = [str(p) for p in _load(knowledge_copy).problems]
     assert len(problems) == 1 and "traffic.yaml:" in problems[0] and "not the index of an option" in problems[0]
+    assert "traffic.yaml:1:" not in problems[0], "the line of the broken question"
     path.write_text("topic: traffic\nquestions: [\n", encoding="utf-8")
     assert any("invalid YAML" in str(p) for p in _load(knowledge_copy).problems)
 

@@ -103,3 +103,12 @@ def test_broken_reminder_file_names_the_problem(knowledge_copy: Path) -> None:
     path.write_text(text.replace("{{ hotline(", "{{ hotlin(", 1), encoding="utf-8")
     with pytest.raises(KnowledgeError, match="does not render"):
         load_reminders(load_knowledge(knowledge_copy))
+
+
+def test_kb_check_validates_calendar_and_reminders(run_cli, knowledge_copy: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SAFEBOT_KNOWLEDGE_DIR", str(knowledge_copy))
+    assert run_cli("kb", "check").code == 0
+    calendar = knowledge_copy / "school_calendar.yaml"
+    calendar.write_text(calendar.read_text(encoding="utf-8").replace("2027-07-03", "2027-13-03"), encoding="utf-8")
+    result = run_cli("kb", "check")
+    assert result.code == 2 and "school_calendar.yaml" in result.err
