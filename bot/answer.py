@@ -22,7 +22,7 @@ def key_points(section_text: str, limit: int = MAX_POINTS) -> list[str]:
     bullets = [_BULLET.sub("", line) for line in lines if _BULLET.match(line)]
     if bullets:
         return bullets[:limit]
-    paragraphs = [p for p in (line for line in lines) if p and not p.startswith("|")]
+    paragraphs = [line for line in lines if line and not line.startswith("|")]
     return paragraphs[:limit]
 
 

@@ -14,7 +14,7 @@ from bot.lessons import FORMATS as LESSON_FORMATS
 from bot.lessons import GRADES as LESSON_GRADES
 from bot.lessons import KINDS as LESSON_KINDS
 from bot.lessons import LessonMaker, LessonRequest
-from bot.messages import label, text
+from bot.messages import interface_language, label, text
 from bot.reminders import ReminderBook, upcoming
 from bot.store import Profile, Store
 from index import Preferences
@@ -156,9 +156,7 @@ class Dialogue:
     def _profile(self, incoming: Incoming) -> Profile:
         profile = self.store.profile(incoming.chat_id)
         if profile is None:
-            hint = (incoming.language or "").lower()
-            lang = "en" if hint and not hint.startswith("zh") else "zh"
-            profile = Profile(incoming.chat_id, None, None, lang)
+            profile = Profile(incoming.chat_id, None, None, interface_language(incoming.language))
         return profile
 
     # -- questions -----------------------------------------------------------------------

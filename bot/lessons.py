@@ -17,6 +17,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from bot.answer import key_points
 from index.errors import BadInputError, KnowledgeError
 from index.knowledge import Document, Knowledge
 from index.quizzes import QuizQuestion, Quizzes
@@ -171,8 +172,6 @@ class LessonMaker:
 
     @staticmethod
     def _view(doc: Document) -> DocView:
-        from bot.answer import key_points
-
         sections = [SectionView(s.heading, key_points(s.text, limit=8)) for s in doc.sections
                     if s.text and s.heading != doc.meta.title] or [
             SectionView(s.heading, key_points(s.text, limit=8)) for s in doc.sections]

@@ -171,6 +171,12 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+def interface_language(hint: str | None) -> str:
+    """The interface language for a channel's language hint (Telegram's "zh-hans",
+    "en-US", …): Chinese unless the user's client says otherwise."""
+    return "en" if hint and not hint.lower().startswith("zh") else "zh"
+
+
 def label(key: str | None, lang: str) -> str:
     return LABELS[key or "unset"][lang]
 

@@ -36,7 +36,7 @@ from telegram.ext import (
 from bot.aiohttp_request import AiohttpRequest
 from bot.assistant import Assistant
 from bot.dialogue import Dialogue, Incoming, Reply
-from bot.messages import COMMANDS, text
+from bot.messages import COMMANDS, interface_language, text
 from bot.reminders import TZ, ReminderBook, due
 from bot.sender import OutboxSender
 from bot.settings import Settings
@@ -208,11 +208,14 @@ class TelegramChannel:
         if verdict == "ok":
             return
         if verdict == "notice":
-            hotlines = self.services.dialogue.assistant.knowledge.hotlines
-            lang = "zh" if (user.language_code or "zh").startswith("zh") else "en"
-            notice = text("flood", lang, police=hotlines["police"].number, ambulance=hotlines["ambulance"].number)
-            await send_replies(context.bot, chat.id, [Reply(notice)])
+            await send_replies(context.bot, chat.id, [self._notice("flood", user.language_code)])
         raise ApplicationHandlerStop
+
+    def _notice(self, key: str, language: str | None) -> Reply:
+        """A notice that always names the police and ambulance numbers."""
+        hotlines = self.services.dialogue.assistant.knowledge.hotlines
+        return Reply(text(key, interface_language(language), police=hotlines["police"].number,
+                          ambulance=hotlines["ambulance"].number))
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A question or a command from a private chat."""
@@ -238,7 +241,7 @@ class TelegramChannel:
         message = update.effective_message
         user = update.effective_user
         assert message is not None
-        lang = "zh" if ((user and user.language_code) or "zh").startswith("zh") else "en"
+        lang = interface_language(user.language_code if user else None)
         await send_replies(context.bot, message.chat_id, [Reply(text("not_text", lang))])
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -248,12 +251,10 @@ class TelegramChannel:
             return
         if update.effective_chat.type != ChatType.PRIVATE:
             return
-        hotlines = self.services.dialogue.assistant.knowledge.hotlines
         user = update.effective_user
-        lang = "zh" if ((user and user.language_code) or "zh").startswith("zh") else "en"
-        notice = text("error", lang, police=hotlines["police"].number, ambulance=hotlines["ambulance"].number)
         try:
-            await send_replies(context.bot, update.effective_chat.id, [Reply(notice)])
+            await send_replies(context.bot, update.effective_chat.id,
+                               [self._notice("error", user.language_code if user else None)])
         except Exception:
             logger.exception("could not send the error notice")
 

@@ -21,7 +21,6 @@ from bot.answer import key_points
 from index.cache import EmbeddingCache
 from index.embedders import Embedder
 from index.errors import KnowledgeError
-from index.hotlines import Hotlines
 from index.knowledge import Knowledge
 from index.models import Localized, Strict
 from index.text import normalize
@@ -203,7 +202,3 @@ def load_triage_file(path: Path, knowledge: Knowledge) -> TriageFile:
                 raise KnowledgeError(f"{path}:1: reply '{label}' names unknown hotline '{unknown[0]}'")
     return spec
 
-
-def check_hotlines_used(spec: TriageFile, hotlines: Hotlines) -> list[str]:
-    """Which hotline keys the replies mention, for tests that pin the crisis number."""
-    return sorted({k for w in spec.replies.values() for k in re.findall(r"hotline:(\w+)", w.zh + w.en)})
