@@ -325,7 +325,7 @@ class Dialogue:
         section = doc.sections[index]
         body = "\n".join(f"• {p}" for p in key_points(section.text, limit=50))
         message = f"【{doc.meta.title}】{section.heading}\n{body}\n" + text(
-            "source", doc.meta.lang, source=doc.meta.sources[0].cite())
+            "source", doc.meta.lang, source=doc.source_of(section).cite())
         others = tuple((Button(s.heading, f"sec:{doc.meta.id}:{i}"),)
                        for i, s in enumerate(doc.sections) if i != index)
         feedback = (Button(text("btn_up", lang), f"fb:u:{doc.meta.id}:{index}"),

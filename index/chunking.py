@@ -58,9 +58,9 @@ def _split(text: str) -> list[str]:
 
 def chunk_document(doc: Document) -> list[Chunk]:
     meta = doc.meta
-    first = meta.sources[0]
     chunks = []
     for section in doc.sections:
+        own = doc.source_of(section)
         for part in _split(section.text):
             chunks.append(
                 Chunk(
@@ -73,8 +73,8 @@ def chunk_document(doc: Document) -> list[Chunk]:
                     kind=meta.kind,
                     section=section.heading,
                     text=part,
-                    source=first.cite(),
-                    url=first.url,
+                    source=own.cite(),
+                    url=own.url,
                     expires=meta.expires.isoformat() if meta.expires else None,
                 )
             )

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from index.errors import KnowledgeError
 from index.hotlines import Hotlines
-from index.models import FrontMatter, Hotline
+from index.models import FrontMatter, Hotline, Source
 
 DOCS_DIR = "docs"
 HOTLINES_FILE = "hotlines.yaml"
@@ -25,6 +25,10 @@ SCOPE_FILE = "scope.yaml"
 _NOT_CONTENT = {"README.md"}
 _CONTENT_SUFFIXES = {".md", ".yaml", ".yml", ".j2", ".jinja"}
 _HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$")
+# A section's own metadata: a YAML mapping inside an HTML comment right under its heading,
+# so it stays invisible wherever the Markdown is rendered.
+_SECTION_META = re.compile(r"\A\s*<!--(.*?)-->\s*", re.DOTALL)
+MIN_QUESTIONS, MAX_QUESTIONS = 3, 8
 
 
 @dataclass(frozen=True)
@@ -40,9 +44,15 @@ class Problem:
 
 @dataclass(frozen=True)
 class Section:
+    """A `##` section: the unit of retrieval and of an answer. `questions` are what
+    people ask that this section answers, in their words (embedded as extra search keys);
+    `sources` are 0-based positions in the document's sources (empty: the first one)."""
+
     heading: str
     text: str
     line: int
+    questions: tuple[str, ...] = ()
+    sources: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,10 @@ class Document:
     meta: FrontMatter
     path: Path
     sections: tuple[Section, ...]
+
+    def source_of(self, section: Section) -> Source:
+        """The source a section rests on: its own first one, else the document's first."""
+        return self.meta.sources[section.sources[0] if section.sources else 0]
 
     def is_expired(self, today: dt.date) -> bool:
         return self.meta.expires is not None and self.meta.expires < today
@@ -230,6 +244,7 @@ def _load_document(path: Path, hotlines: Hotlines, problems: list[Problem]) -> D
         line = _line_of(text, rf"hotline:\s*{re.escape(key)}", 1)
         problems.append(Problem(path, line, f"unknown hotline key '{key}'"))
     sections = _split_sections(meta, lines[end + 1 :], first_line=end + 2)
+    sections = [_with_section_meta(s, meta, path, problems) for s in sections]
     if not any(s.heading != meta.title for s in sections):
         problems.append(Problem(path, end + 2, "no '## ' sections: a section is the unit of retrieval"))
     for s in sections:
@@ -257,6 +272,41 @@ def _split_sections(meta: FrontMatter, body: list[str], first_line: int) -> list
             buf.append(line)
     flush()
     return sections
+
+
+def _with_section_meta(section: Section, meta: FrontMatter, path: Path, problems: list[Problem]) -> Section:
+    """Move a section's `<!-- questions: [...]  sources: [2] -->` block out of its text
+    into fields, checking it: 3 to 8 non-empty questions, sources numbered from 1 within
+    the document's own list."""
+    match = _SECTION_META.match(section.text)
+    if match is None:
+        return section
+    text = section.text[match.end() :].strip()
+    line = section.line + 1
+    data = _read_yaml(path, problems, first_line=line, text=match[1])
+    if data is None:
+        data = {}
+    if not isinstance(data, dict) or set(data) - {"questions", "sources"}:
+        problems.append(Problem(path, line, "section metadata may only hold 'questions' and 'sources'"))
+        return Section(section.heading, text, section.line)
+    questions = data.get("questions") or []
+    if not isinstance(questions, list) or not all(isinstance(q, str) and q.strip() for q in questions):
+        problems.append(Problem(path, line, "questions: expected a list of non-empty strings"))
+        questions = []
+    elif not MIN_QUESTIONS <= len(questions) <= MAX_QUESTIONS:
+        problems.append(
+            Problem(path, line, f"questions: {len(questions)} given, write {MIN_QUESTIONS} to {MAX_QUESTIONS}")
+        )
+    numbers = data.get("sources") or []
+    if not isinstance(numbers, list) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= len(meta.sources) for n in numbers
+    ):
+        problems.append(
+            Problem(path, line, f"sources: expected numbers from 1 to {len(meta.sources)} (the front matter's list)")
+        )
+        numbers = []
+    return Section(section.heading, text, section.line, tuple(q.strip() for q in questions),
+                   tuple(n - 1 for n in numbers))
 
 
 def _check_across_documents(documents: list[Document], problems: list[Problem], today: dt.date) -> None:
