@@ -4,6 +4,7 @@ at the edge, and nowhere else."""
 import datetime as dt
 import json
 import logging
+import secrets
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from bot.logs import keep_secret, setup_logging
 from bot.settings import Settings
 from index import Preferences, build_index
 from index.build import index_path
@@ -34,9 +36,10 @@ logger = logging.getLogger(__name__)
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool) -> None:
     """SafeBot (平安校园助手): safety answers for students, parents and teachers."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = Settings.from_env()
+    setup_logging(verbose)  # first, so an error in the settings is logged redacted too
+    settings = Settings.from_env()
+    setup_logging(verbose, settings.secrets, settings.log_file)
+    ctx.obj = settings
 
 
 def _questions(question: str | None) -> Iterator[str]:
@@ -175,9 +178,13 @@ def run(settings: Settings) -> None:
     app = build_application(settings)
     try:
         if settings.webhook_url:
+            # Telegram sends the secret back in X-Telegram-Bot-Api-Secret-Token; PTB answers
+            # 403 to any update without it, so only Telegram can post updates to us.
+            secret = settings.webhook_secret or secrets.token_urlsafe(32)
+            keep_secret([secret])
             app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
                             url_path=settings.webhook_path, webhook_url=settings.webhook_url,
-                            secret_token=settings.webhook_secret or None, allowed_updates=Update.ALL_TYPES)
+                            secret_token=secret, allowed_updates=Update.ALL_TYPES)
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken as exc:

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 if TYPE_CHECKING:
     from bot.settings import Settings
 
-TOKEN = "123456:TEST-TOKEN"
+TOKEN = "1234567890:AAE-fake_token-for-the-local-bot-api-x"  # shaped like a real one
 BOT_USER = {"id": 999000, "is_bot": True, "first_name": "SafeBot", "username": "safebot_test_bot",
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
 _JSON_FIELDS = {"reply_markup", "commands", "options", "allowed_updates", "entities", "scope", "link_preview_options",

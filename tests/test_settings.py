@@ -1,9 +1,14 @@
 """Settings come from the environment and `.env`, and every one is documented."""
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.settings import Settings
+from tests.conftest import CliResult
+from tests.fake_telegram import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,10 +37,17 @@ def test_every_setting_is_documented_in_readme_and_env_example() -> None:
         assert name in example, name
 
 
-def test_bad_admin_ids_are_a_clear_error() -> None:
-    import pytest
+@pytest.mark.parametrize("value", ["alice", "@alice", "123 456", "123,abc", "12.5"])
+def test_bad_admin_ids_stop_the_bot_at_start(value: str, run_cli: Callable[..., CliResult],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAFEBOT_ADMIN_IDS", value)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    result = run_cli("run")
+    assert result.code == 2
+    [line] = result.err.strip().splitlines()
+    assert line.startswith("safebot: SAFEBOT_ADMIN_IDS must be numeric chat ids") and "is not" in line
 
-    from index.errors import BadInputError
 
-    with pytest.raises(BadInputError, match="SAFEBOT_ADMIN_IDS"):
-        Settings.from_env({"SAFEBOT_ADMIN_IDS": "alice"}, Path("none"))
+def test_admin_ids_allow_spaces_around_commas_and_group_ids() -> None:
+    settings = Settings.from_env({"SAFEBOT_ADMIN_IDS": " 42 , -100123 ,7"}, Path("none"))
+    assert settings.admin_ids == frozenset({42, -100123, 7})
