@@ -294,6 +294,7 @@ def build_application(settings: Settings, clock: Callable[[], dt.datetime] | Non
             commands = [BotCommand(name, description) for name, description in COMMANDS[lang]]
             await app.bot.set_my_commands(commands, language_code=lang)
         await app.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS["zh"]])
+        logger.info("running as @%s (%s)", app.bot.username, "webhook" if settings.webhook_url else "polling")
 
     async def post_shutdown(app: Application) -> None:
         if channel.sender_task is not None:

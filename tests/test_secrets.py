@@ -80,6 +80,8 @@ def _post_update(url: str, update: dict[str, object], secret: str | None) -> int
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return exc.code
+    except urllib.error.URLError:
+        return 0  # not listening yet
 
 
 def test_webhook_sets_a_secret_and_refuses_updates_without_it(fake: FakeTelegram, real_data_dir: Path,
