@@ -2,17 +2,27 @@
 messages a second, so a province-wide reminder is a queue that drains over hours; the
 queue lives in the database so it survives restarts.
 
-Each row is marked 'sending' just before its request and 'sent' right after, so a
-sender killed in between leaves at most `concurrency` rows in doubt; those are sent
-again on restart (`Store.recover_in_flight`): at most one duplicate each, never a loss."""
+Rows are claimed atomically with a lease (`Store.claim`), so two senders (cron
+`send-due` beside `safebot run`) never hold the same row. A row stays 'sending' from its
+claim until it is marked sent, so a sender killed mid-request leaves at most
+`concurrency` rows in doubt; another sender reclaims them when the lease ends (at once
+when the dead holder was a process on this machine) and sends them again: at most one
+duplicate each, never a loss. A request that timed out may also have arrived, and is
+retried: again at most one duplicate.
+
+Telegram's 429 `retry_after` is for the whole bot, so it pauses every worker, and quiet
+hours are checked before every message, not only when a run starts."""
 
 import asyncio
 import dataclasses
 import datetime as dt
 import html
 import logging
+import os
+import socket
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Awaitable, Callable
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
@@ -27,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_RATE = 25.0  # messages a second, below Telegram's ~30
 MAX_ATTEMPTS = 5
+LEASE_SECONDS = 60.0  # renewed while the sender works; another sender may reclaim after it
+CLAIM_BATCH = 50
 
 
 @dataclasses.dataclass
@@ -36,58 +48,75 @@ class Summary:
     deactivated: int = 0
     retried: int = 0
     remaining: int = 0
+    rate_limited: int = 0  # 429 answers, each pausing the whole sender
 
 
 class TokenBucket:
-    """`rate` sends a second on average, bursts of at most `burst`."""
+    """`rate` sends a second on average, bursts of at most `burst` (rate 0: no limit).
+    `pause` stops every taker until a deadline: Telegram's retry_after is per bot.
+    The clock and the sleep are injected so tests need not wait."""
 
-    def __init__(self, rate: float, burst: float | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, rate: float, burst: float | None = None, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.rate = rate
         self.capacity = burst if burst is not None else max(1.0, rate / 5)
         self._tokens = self.capacity
         self._clock = clock
+        self._sleep = sleep
         self._last = clock()
+        self._resume_at = 0.0
         self._lock = asyncio.Lock()
 
+    def pause(self, seconds: float) -> None:
+        self._resume_at = max(self._resume_at, self._clock() + seconds)
+        self._tokens = 0.0
+
     async def take(self) -> None:
-        if self.rate <= 0:
-            return
         async with self._lock:
             while True:
                 now = self._clock()
+                if now < self._resume_at:
+                    await self._sleep(self._resume_at - now)
+                    self._last = self._clock()
+                    continue
+                if self.rate <= 0:
+                    return
                 self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
                 self._last = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                if self._tokens >= 1 - 1e-9:  # float sums of refills land just under 1
+                    self._tokens = max(0.0, self._tokens - 1)
                     return
-                await asyncio.sleep((1 - self._tokens) / self.rate)
+                await self._sleep((1 - self._tokens) / self.rate)
 
 
 class OutboxSender:
     def __init__(self, store: Store, bot: Bot, book: ReminderBook, rate: float = DEFAULT_RATE,
                  concurrency: int = 8, max_attempts: int = MAX_ATTEMPTS,
-                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
+                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+                 bucket: TokenBucket | None = None, lease: float = LEASE_SECONDS) -> None:
         self.store = store
         self.bot = bot
         self.book = book
-        self.bucket = TokenBucket(rate)
+        self.bucket = bucket or TokenBucket(rate)
         self.concurrency = concurrency
         self.max_attempts = max_attempts
         self.now = now
+        self.lease = lease
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.summary = Summary()
         self._texts: dict[tuple[str, str], str] = {}
+        self._quiet = False
 
     async def drain(self, show_progress: bool = False, wait_for_retries: bool = True) -> Summary:
         """Send every due row; with `wait_for_retries`, also wait out backoffs so the
-        run ends with every row sent, failed or blocked."""
-        if in_quiet_hours(self.now()):
-            self.summary.remaining = self.store.outbox_counts().get("pending", 0)
-            return self.summary
-        self.store.recover_in_flight()
+        run ends with every row sent, failed or blocked. Stops, giving its rows back,
+        as soon as quiet hours begin."""
+        self._quiet = in_quiet_hours(self.now())
+        self._reclaim_from_dead_senders()
         total = self.store.outbox_counts().get("pending", 0)
         with tqdm(total=total, unit="msg", desc="sending", disable=not show_progress) as bar:
-            while True:
-                rows = self.store.due_rows(time.time(), limit=500)
+            while not self._quiet:
+                rows = self.store.claim(self.worker, time.time(), CLAIM_BATCH, self.lease)
                 if not rows:
                     next_due = self.store.next_due_at()
                     if next_due is None or not wait_for_retries:
@@ -98,8 +127,21 @@ class OutboxSender:
                 for row in rows:
                     queue.put_nowait(row)
                 await asyncio.gather(*(self._worker(queue, bar) for _ in range(self.concurrency)))
+        self.store.release(self.worker)
         self.summary.remaining = self.store.outbox_counts().get("pending", 0)
         return self.summary
+
+    def _reclaim_from_dead_senders(self) -> None:
+        """A sender on this machine whose process is gone will never finish its rows."""
+        host = socket.gethostname()
+        dead = []
+        for holder in self.store.lease_holders():
+            name, _, rest = holder.partition(":")
+            pid = rest.partition(":")[0]
+            if name == host and pid.isdigit() and not _alive(int(pid)):
+                dead.append(holder)
+        if dead:
+            self.store.expire_leases(dead)
 
     async def _worker(self, queue: "asyncio.Queue[OutboxRow]", bar: tqdm) -> None:
         while not queue.empty():
@@ -110,6 +152,10 @@ class OutboxSender:
 
     async def _deliver(self, row: OutboxRow) -> bool:
         """Returns True when the row is finished (sent, failed or blocked)."""
+        if self._quiet or in_quiet_hours(self.now()):
+            self._quiet = True
+            self.store.release(self.worker, [row.id])
+            return False
         body = self._text(row)
         if body is None:
             self.store.mark(row.id, "failed", error="reminder no longer exists")
@@ -120,7 +166,6 @@ class OutboxSender:
             label = text("btn_ack", row.lang)
             markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"ack:{row.reminder_id}:"
                                                                  f"{row.occurrence}")]])
-        self.store.mark(row.id, "sending")
         while True:
             await self.bucket.take()
             try:
@@ -129,8 +174,10 @@ class OutboxSender:
             except RetryAfter as exc:
                 delay = exc.retry_after
                 seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
-                logger.warning("rate limited by Telegram: pausing %.1f s", seconds)
-                await asyncio.sleep(seconds)
+                logger.warning("rate limited by Telegram: every worker pauses %.1f s", seconds)
+                self.summary.rate_limited += 1
+                self.bucket.pause(seconds)
+                self.store.renew_leases(self.worker, time.time() + seconds + self.lease)
                 continue
             except Forbidden:
                 return self._blocked(row, "blocked by the user")
@@ -176,3 +223,13 @@ class OutboxSender:
                     return None
                 self._texts[key] = self.book.render(reminder, row.lang)
         return self._texts[key]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -2,7 +2,12 @@
 Minors' data is kept to the least: a chat's role, grade band and language. Message
 texts are never stored; questions, triage verdicts and feedback are counted, not kept.
 
-Schema changes are numbered migrations, applied in order on open."""
+Schema changes are numbered, named migrations, applied in order on open under a write
+lock (two processes opening a new file at once must not both migrate it), each recorded
+with its name and time in `schema_migrations`.
+
+SQL is kept portable where SQLite allows (`ON CONFLICT DO NOTHING`, `UPDATE … RETURNING`)
+so PostgreSQL can take over with the same statements."""
 
 import datetime as dt
 import sqlite3
@@ -12,9 +17,8 @@ from pathlib import Path
 
 from index.errors import BadInputError
 
-MIGRATIONS: tuple[str, ...] = (
-    # 1: profiles and aggregate counters
-    """
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    ("profiles and counters", """
     CREATE TABLE profiles (
         chat_id INTEGER PRIMARY KEY,
         role TEXT,
@@ -36,9 +40,8 @@ MIGRATIONS: tuple[str, ...] = (
         down INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (doc_id, section)
     );
-    """,
-    # 2: reminders: subscriptions, a durable outbox, acknowledgements, broadcasts
-    """
+    """),
+    ("reminders: subscriptions, outbox, acknowledgements, broadcasts", """
     ALTER TABLE profiles ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
     CREATE TABLE subscriptions (
         chat_id INTEGER NOT NULL,
@@ -73,7 +76,12 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL,
         status TEXT NOT NULL DEFAULT 'draft'
     );
-    """,
+    """),
+    ("outbox leases: a row is claimed by one sender until its lease ends", """
+    ALTER TABLE outbox ADD COLUMN lease_until REAL;
+    ALTER TABLE outbox ADD COLUMN worker TEXT;
+    CREATE INDEX outbox_lease ON outbox (status, lease_until);
+    """),
 )
 
 OUTBOX_STATES = ("pending", "sending", "sent", "failed", "blocked")
@@ -97,9 +105,9 @@ class Profile:
     grade: str | None
     lang: str
 
-    @property
-    def onboarded(self) -> bool:
-        return self.role is not None and self.grade is not None
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def sqlite_path(database_url: str) -> Path:
@@ -116,18 +124,39 @@ class Store:
     def __init__(self, database_url: str) -> None:
         path = sqlite_path(database_url)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA busy_timeout=30000")  # first: switching to WAL may wait for a lock too
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._lock = threading.Lock()
         self._migrate()
 
     def _migrate(self) -> None:
+        """The version is read inside the write transaction, so a second process waits
+        for the first and then finds nothing left to do."""
         with self._lock:
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                self._db.executescript(f"BEGIN; {script} PRAGMA user_version = {number}; COMMIT;")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY,"
+                                 " name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+                version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+                for number, (name, script) in enumerate(MIGRATIONS[version:], start=version + 1):
+                    for statement in script.split(";"):
+                        if statement.strip():
+                            self._db.execute(statement)
+                    self._db.execute("INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, ?, ?)",
+                                     (number, name, _now_iso()))
+                    self._db.execute(f"PRAGMA user_version = {number}")
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def applied_migrations(self) -> list[tuple[int, str]]:
+        """(number, name) of every migration this database recorded, in order."""
+        with self._lock:
+            rows = self._db.execute("SELECT number, name FROM schema_migrations ORDER BY number").fetchall()
+        return [(int(n), str(name)) for n, name in rows]
 
     @property
     def schema_version(self) -> int:
@@ -163,7 +192,7 @@ class Store:
 
     def subscribe(self, chat_id: int, topics: list[str]) -> None:
         with self._lock:
-            self._db.executemany("INSERT OR IGNORE INTO subscriptions (chat_id, topic) VALUES (?, ?)",
+            self._db.executemany("INSERT INTO subscriptions (chat_id, topic) VALUES (?, ?) ON CONFLICT DO NOTHING",
                                  [(chat_id, t) for t in topics])
             self._db.execute("UPDATE profiles SET blocked = 0 WHERE chat_id = ?", (chat_id,))
 
@@ -209,8 +238,8 @@ class Store:
         where, params = self._recipients_sql(audiences, grades, langs)
         with self._lock:
             cursor = self._db.execute(
-                "INSERT OR IGNORE INTO outbox (reminder_id, occurrence, chat_id, lang, ack, next_attempt_at)"
-                f" SELECT ?, ?, p.chat_id, p.lang, ?, ?{where}",
+                "INSERT INTO outbox (reminder_id, occurrence, chat_id, lang, ack, next_attempt_at)"
+                f" SELECT ?, ?, p.chat_id, p.lang, ?, ?{where} ON CONFLICT DO NOTHING",
                 [reminder_id, occurrence, int(ack), not_before, topic, *params],
             )
             return cursor.rowcount
@@ -218,38 +247,64 @@ class Store:
     def enqueue_broadcast(self, broadcast_id: int) -> int:
         with self._lock:
             cursor = self._db.execute(
-                "INSERT OR IGNORE INTO outbox (reminder_id, occurrence, chat_id, lang, ack)"
+                "INSERT INTO outbox (reminder_id, occurrence, chat_id, lang, ack)"
                 " SELECT ?, 'broadcast', p.chat_id, p.lang, 0 FROM profiles p WHERE p.blocked = 0"
-                " AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = p.chat_id)",
+                " AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = p.chat_id) ON CONFLICT DO NOTHING",
                 (f"broadcast-{broadcast_id}",),
             )
             self._db.execute("UPDATE broadcasts SET status = 'sent' WHERE id = ?", (broadcast_id,))
             return cursor.rowcount
 
-    def recover_in_flight(self) -> int:
-        """Rows a killed sender left in 'sending' may or may not have been delivered:
-        they are sent again, so each can arrive at most twice, and there are at most as
-        many as the sender had in flight."""
-        with self._lock:
-            return self._db.execute("UPDATE outbox SET status = 'pending' WHERE status = 'sending'").rowcount
-
-    def due_rows(self, now: float, limit: int) -> list[OutboxRow]:
+    def claim(self, worker: str, now: float, limit: int, lease: float) -> list[OutboxRow]:
+        """Take up to `limit` due rows for `worker` in one statement, so two senders never
+        hold the same row: pending rows that are due, and rows whose holder's lease ended
+        (it died or hung; those may have been delivered, so they can arrive twice)."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, reminder_id, occurrence, chat_id, lang, ack, attempts FROM outbox"
-                " WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?", (now, limit)).fetchall()
+                "UPDATE outbox SET status = 'sending', worker = ?, lease_until = ? WHERE id IN ("
+                " SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= ?)"
+                " OR (status = 'sending' AND lease_until < ?) ORDER BY id LIMIT ?)"
+                " RETURNING id, reminder_id, occurrence, chat_id, lang, ack, attempts",
+                (worker, now + lease, now, now, limit)).fetchall()
+        rows.sort()
         return [OutboxRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
+
+    def renew_leases(self, worker: str, until: float) -> None:
+        with self._lock:
+            self._db.execute("UPDATE outbox SET lease_until = ? WHERE status = 'sending' AND worker = ?",
+                             (until, worker))
+
+    def release(self, worker: str, row_ids: list[int] | None = None) -> int:
+        """Give rows back unsent (quiet hours began, or the sender stops)."""
+        sql = "UPDATE outbox SET status = 'pending', worker = NULL, lease_until = NULL WHERE status = 'sending'" \
+              " AND worker = ?"
+        with self._lock:
+            if row_ids is None:
+                return self._db.execute(sql, (worker,)).rowcount
+            return sum(self._db.execute(f"{sql} AND id = ?", (worker, i)).rowcount for i in row_ids)
+
+    def expire_leases(self, workers: list[str]) -> int:
+        """End the leases of senders known to be dead, so their rows are reclaimed now."""
+        with self._lock:
+            return sum(self._db.execute("UPDATE outbox SET lease_until = 0 WHERE status = 'sending' AND worker = ?",
+                                        (w,)).rowcount for w in workers)
+
+    def lease_holders(self) -> list[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT DISTINCT worker FROM outbox WHERE status = 'sending'").fetchall()
+        return [str(r[0]) for r in rows if r[0]]
 
     def mark(self, row_id: int, status: str, *, error: str | None = None, retry_at: float | None = None) -> None:
         assert status in OUTBOX_STATES
-        sent_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds") if status == "sent" else None
+        sent_at = _now_iso() if status == "sent" else None
         with self._lock:
             if retry_at is not None:
                 self._db.execute("UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = ?,"
-                                 " error = ? WHERE id = ?", (retry_at, error, row_id))
+                                 " error = ?, worker = NULL, lease_until = NULL WHERE id = ?",
+                                 (retry_at, error, row_id))
             else:
-                self._db.execute("UPDATE outbox SET status = ?, error = ?, sent_at = COALESCE(?, sent_at)"
-                                 " WHERE id = ?", (status, error, sent_at, row_id))
+                self._db.execute("UPDATE outbox SET status = ?, error = ?, sent_at = COALESCE(?, sent_at),"
+                                 " worker = NULL, lease_until = NULL WHERE id = ?", (status, error, sent_at, row_id))
 
     def outbox_counts(self) -> dict[str, int]:
         with self._lock:
@@ -267,8 +322,9 @@ class Store:
         profile = self.profile(chat_id)
         audience = (profile.role if profile and profile.role else "parent")
         with self._lock:
-            self._db.execute("INSERT OR IGNORE INTO acknowledgements (reminder_id, occurrence, chat_id, audience)"
-                             " VALUES (?, ?, ?, ?)", (reminder_id, occurrence, chat_id, audience))
+            self._db.execute("INSERT INTO acknowledgements (reminder_id, occurrence, chat_id, audience)"
+                             " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                             (reminder_id, occurrence, chat_id, audience))
 
     def acknowledgement_counts(self) -> dict[tuple[str, str], int]:
         """Counts per reminder and audience only, never who."""
@@ -280,7 +336,7 @@ class Store:
     def draft_broadcast(self, text: str) -> int:
         with self._lock:
             cursor = self._db.execute("INSERT INTO broadcasts (text, created_at) VALUES (?, ?)",
-                                      (text, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
+                                      (text, _now_iso()))
             return int(cursor.lastrowid or 0)
 
     def broadcast(self, broadcast_id: int) -> tuple[str, str] | None:

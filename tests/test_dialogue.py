@@ -152,16 +152,6 @@ def test_long_text_is_split_at_paragraphs_below_the_limit() -> None:
     assert split_text("x" * 9000, limit=4000) == ["x" * 4000, "x" * 4000, "x" * 1000]
 
 
-def test_store_migrations_are_numbered_and_idempotent(tmp_path: Path) -> None:
-    from bot.store import MIGRATIONS
-
-    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    first = Store(url)
-    assert first.schema_version == len(MIGRATIONS)
-    first.close()
-    again = Store(url)
-    assert again.schema_version == len(MIGRATIONS)
-    again.close()
 
 
 @pytest.fixture

@@ -88,20 +88,89 @@ def test_broadcast_to_2000_with_faults_delivers_exactly_once(fake: FakeTelegram,
     assert ack["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == f"ack:{reminder.id}:2027-06-26"
 
 
-def test_token_bucket_holds_the_rate() -> None:
-    async def run() -> float:
-        bucket = TokenBucket(rate=200, burst=1)
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        for _ in range(101):
+class FakeTime:
+    """A clock that only moves when the bucket sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_token_bucket_holds_the_rate_and_pauses_everyone() -> None:
+    time_ = FakeTime()
+    bucket = TokenBucket(rate=200, burst=1, clock=time_.clock, sleep=time_.sleep)
+
+    async def take(n: int) -> None:
+        for _ in range(n):
             await bucket.take()
-        return loop.time() - start
 
-    elapsed = asyncio.run(run())
-    assert 0.45 <= elapsed <= 0.8  # 100 intervals at 200/s = 0.5 s
+    asyncio.run(take(101))
+    assert time_.now - 1000.0 == pytest.approx(0.5)  # 100 intervals at 200/s
+    bucket.pause(2.0)
+    start = time_.now
+    asyncio.run(take(1))
+    assert time_.now - start >= 2.0
+    unlimited = TokenBucket(rate=0, clock=time_.clock, sleep=time_.sleep)
+    unlimited.pause(3.0)
+    start = time_.now
+    asyncio.run(unlimited_take(unlimited))
+    assert time_.now - start == pytest.approx(3.0), "a pause holds even without a rate limit"
 
 
-def test_quiet_hours_hold_the_queue(fake: FakeTelegram, store: Store, book) -> None:  # type: ignore[no-untyped-def]
+async def unlimited_take(bucket: TokenBucket) -> None:
+    await bucket.take()
+
+
+def test_a_429_pauses_every_worker(fake: FakeTelegram, store: Store, book) -> None:  # type: ignore[no-untyped-def]
+    chats = add_subscribers(store, 400)
+    store.enqueue("summer-drowning-week-before", "2027-06-26", "drowning", ["parent"], ["primary"], ["zh"], True)
+    fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 2", retry_after=2)
+
+    async def run():  # type: ignore[no-untyped-def]
+        async with bot_for(fake) as bot:
+            return await OutboxSender(store, bot, book, rate=0, concurrency=8,
+                                      now=lambda: dt.datetime(2027, 6, 26, 18, 30, tzinfo=TZ)).drain()
+
+    summary = asyncio.run(run())
+    sends = [c.at for c in fake.calls if c.method == "sendMessage"]
+    limited = sends[0]  # the fake answers the first sendMessage with the 429
+    # requests already on the wire when the 429 came back may still land in the first instant
+    during = [t for t in sends if limited + 0.2 < t < limited + 2.0]
+    assert during == [], f"{len(during)} messages sent while Telegram asked the bot to wait"
+    assert summary.rate_limited == 1 and summary.sent == len(chats)
+    assert collections.Counter(chat for chat, _ in fake.delivered) == dict.fromkeys(chats, 1)
+
+
+def test_quiet_hours_stop_a_long_drain_and_it_resumes_in_the_morning(fake: FakeTelegram, store: Store,
+                                                                     book) -> None:  # type: ignore[no-untyped-def]
+    chats = add_subscribers(store, 120)
+    store.enqueue("summer-drowning-week-before", "2027-06-26", "drowning", ["parent"], ["primary"], ["zh"], True)
+    ticks = iter(range(10_000))
+
+    def evening() -> dt.datetime:  # a second passes with every look at the clock: 21:29:00 + n s
+        return dt.datetime(2027, 6, 26, 21, 29, tzinfo=TZ) + dt.timedelta(seconds=next(ticks))
+
+    async def run(now):  # type: ignore[no-untyped-def]
+        async with bot_for(fake) as bot:
+            return await OutboxSender(store, bot, book, rate=0, concurrency=4, now=now).drain()
+
+    first = asyncio.run(run(evening))
+    assert 0 < first.sent < 70, "stopped at 21:30"
+    assert len(fake.delivered) == first.sent
+    assert store.outbox_counts() == {"sent": first.sent, "pending": len(chats) - first.sent}
+    assert first.remaining == len(chats) - first.sent
+    assert asyncio.run(run(lambda: dt.datetime(2027, 6, 26, 23, 0, tzinfo=TZ))).sent == 0
+    morning = asyncio.run(run(lambda: dt.datetime(2027, 6, 27, 7, 0, tzinfo=TZ)))
+    assert morning.sent == len(chats) - first.sent
+    assert collections.Counter(chat for chat, _ in fake.delivered) == dict.fromkeys(chats, 1)
+
+
+def test_quiet_hours_hold_the_queue_at_the_start(fake: FakeTelegram, store: Store, book) -> None:  # type: ignore[no-untyped-def]
     add_subscribers(store, 5)
     store.enqueue("summer-drowning-week-before", "2027-06-26", "drowning", ["parent"], ["primary"], ["zh"], True)
 
@@ -141,3 +210,30 @@ def test_sender_killed_half_way_finishes_without_loss(fake: FakeTelegram, tmp_pa
     repeats = [key for key, n in counts.items() if n > 1]
     assert all(counts[key] == 2 for key in repeats)
     assert len(repeats) <= 8, "at most the rows in flight at the kill (concurrency 8) are sent twice"
+
+
+ROWS = 5000
+
+
+@pytest.mark.slow
+def test_two_sender_processes_deliver_every_row_exactly_once(fake: FakeTelegram, tmp_path: Path) -> None:
+    """cron's `send-due` beside another `send-due` (or `safebot run`): rows are claimed
+    atomically, so nothing is sent twice."""
+    database = tmp_path / "two.sqlite3"
+    store = Store(f"sqlite:///{database}")
+    chats = add_subscribers(store, ROWS)
+    broadcast = store.draft_broadcast("暑假防溺水：六不一会，记住了吗？")
+    assert store.enqueue_broadcast(broadcast) == ROWS
+    store.close()
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "SAFEBOT_TELEGRAM_BASE_URL": fake.url,
+           "SAFEBOT_DATABASE_URL": f"sqlite:///{database}", "SAFEBOT_DATA_DIR": str(tmp_path / "var")}
+    command = [sys.executable, "-m", "bot", "reminders", "send-due", "--now", "2027-03-03T10:00", "--rate", "0"]
+    senders = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    outputs = [p.communicate(timeout=600) for p in senders]
+    assert [p.returncode for p in senders] == [0, 0], outputs
+    sent = [int(out.split("sent ", 1)[1].split(",")[0]) for out, _ in outputs]
+    assert min(sent) > 0, f"both senders worked: {sent}"
+    counts = collections.Counter(fake.delivered)
+    assert {chat for chat, _ in counts} == set(chats)
+    assert max(counts.values()) == 1, f"{sum(n > 1 for n in counts.values())} rows delivered twice"
