@@ -120,11 +120,12 @@ def kb() -> None:
 @click.pass_obj
 def kb_check(settings: Settings) -> None:
     """Validate every knowledge file; exit 2 on any problem."""
+    from bot.lessons import lesson_problems
     from bot.triage import load_triage_file
 
     knowledge = load_knowledge(settings.knowledge_dir)
     quizzes = load_quizzes(settings.knowledge_dir, knowledge.hotlines, {d.meta.id for d in knowledge.documents})
-    problems = [*knowledge.problems, *quizzes.problems]
+    problems = [*knowledge.problems, *quizzes.problems, *lesson_problems(knowledge)]
     for problem in problems:
         click.echo(str(problem) if problem.fatal else f"{problem} (warning)")
     errors = [p for p in problems if p.fatal]

@@ -1,16 +1,20 @@
 """Lesson material: every kind in every format for every topic and grade renders; the
 Word file has real headings and the reply slip; HTML escapes what teachers type; bad
-choices list the valid ones; nothing is overwritten without --force."""
+choices list the valid ones; nothing is overwritten without --force. Pledges and posters
+say only what knowledge/lessons/pledges.yaml writes as commitments, and a broken
+pledges file is a file:line error from `safebot kb check`."""
 
 import datetime as dt
 import io
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from docx import Document as Docx
 
-from bot.lessons import FORMATS, GRADES, KINDS, LessonMaker, LessonRequest
+from bot.answer import key_points
+from bot.lessons import FORMATS, GRADES, KINDS, LessonMaker, LessonRequest, lesson_problems
 from bot.settings import REPO_KNOWLEDGE
 from index.errors import BadInputError, KnowledgeError
 from index.knowledge import load_knowledge
@@ -154,3 +158,109 @@ def test_cli_date_and_term(run_cli) -> None:  # type: ignore[no-untyped-def]
     assert result.code == 0 and "2027年3月1日" in result.out
     bad = run_cli("lesson", "traffic", "--grade", "primary", "--kind", "pledge", "--date", "tomorrow")
     assert bad.code == 2 and "--date must be a date" in bad.err
+
+
+# Lines the pledge and poster templates write themselves, the same for every topic.
+TEMPLATE_LINES = ("先保护好自己，马上告诉家长、老师或身边的大人。",)
+# Words that name what a scammer or a bully does: on a pledge or poster they appear only
+# in a line that says not to do it.
+HARMFUL = {
+    "campus_surroundings": ("转账", "验证码", "屏幕共享", "扫", "红包", "刷单"),
+    "violence": ("打人", "踢", "推搡", "外号", "要钱", "抢"),
+    "drowning": ("下水", "游泳", "手拉手"),
+}
+
+
+def _bullets(markdown: str) -> list[str]:
+    return [line[2:].strip() for line in markdown.splitlines() if line.startswith("- ")]
+
+
+def _document_bullets(maker: LessonMaker, topic: str) -> set[str]:
+    return {point for doc in maker.knowledge.documents if doc.meta.topic == topic
+            for section in doc.sections for point in key_points(section.text, limit=50)}
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_pledge_and_poster_lines_are_commitments(maker: LessonMaker, topic: str) -> None:
+    documents = _document_bullets(maker, topic)
+    for grade in GRADES:
+        commitments = maker.data.for_grade(topic, grade)
+        for kind in ("pledge", "poster"):
+            text = maker.markdown(LessonRequest(topic, grade, kind, date=DAY))
+            items = set(maker.data.dangerous_items) if (kind, topic) == ("poster", "violence") else set()
+            written = set(commitments.pledge if kind == "pledge" else commitments.poster)
+            allowed = {*written, commitments.action, f"**{commitments.action}**", *TEMPLATE_LINES, *items}
+            lines = [b for b in _bullets(text) if not b.startswith("记住求助电话：")]
+            where = f"{topic} {grade} {kind}"
+            for line in lines:
+                assert line in allowed, f"{where}: '{line}' is not a commitment from pledges.yaml"
+                if line not in written | {commitments.action, f"**{commitments.action}**"}:
+                    assert line not in documents, f"{where}: '{line}' is a document's bullet"
+                for word in HARMFUL.get(topic, ()):
+                    if word in line and line not in items:
+                        assert "不" in line, f"{where}: '{line}' names '{word}' without saying not to"
+            assert "我会做到" not in text
+            assert written <= set(lines), f"{where}: a commitment is missing"
+            assert any(commitments.action in line for line in lines), f"{where}: no action line"
+
+
+def test_fraud_and_bullying_pledges_no_longer_read_like_the_harm(maker: LessonMaker) -> None:
+    fraud = maker.markdown(LessonRequest("campus_surroundings", "primary", "pledge", date=DAY))
+    assert "打开“屏幕共享”" not in fraud and "一步步教你转账" not in fraud
+    assert "不给任何人验证码" in fraud and "先挂断" in fraud
+    poster = maker.markdown(LessonRequest("campus_surroundings", "middle", "poster", date=DAY))
+    assert "先挂断" in poster and "96110" in poster, "the fraud poster says what to do"
+    bullying = maker.markdown(LessonRequest("violence", "primary", "pledge", date=DAY))
+    assert "打、踢、推搡" not in bullying and "告诉老师和家长" in bullying
+    drowning = maker.markdown(LessonRequest("drowning", "high", "pledge", date=DAY))
+    assert "未成年人一律不下水救人" in drowning
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _line_of(path: Path, needle: str) -> int:
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
+
+
+def test_shipped_lesson_data_is_valid(maker: LessonMaker) -> None:
+    assert lesson_problems(maker.knowledge) == []
+
+
+def test_pledge_problems_name_file_and_line(knowledge_copy: Path) -> None:
+    pledges = knowledge_copy / "lessons" / "pledges.yaml"
+    text = pledges.read_text(encoding="utf-8")
+    start, end = text.index("\ntraffic:\n"), text.index("\nmental_health:\n")
+    pledges.write_text(text[:start] + text[end:], encoding="utf-8")
+    _edit(pledges, "打{{hotline:police}}说清地点", "打{{hotline:polise}}说清地点")
+    _edit(pledges, "未成年人一律不下水救人。\n  action", "会游泳的可以下水救人。\n  action")  # the poster's copy
+    _edit(pledges, "based_on: [ph-student-zh]", "based_on: [ph-no-such-doc]")
+    messages = [str(p) for p in lesson_problems(load_knowledge(knowledge_copy))]
+    line_poster = _line_of(pledges, "会游泳的可以下水救人")
+    expected = [
+        "no pledge for topic 'traffic'",
+        f"pledges.yaml:{_line_of(pledges, 'polise')}: drowning.action: unknown hotline key 'polise'",
+        f"pledges.yaml:{line_poster}: drowning.poster.all: not a pledge line",
+        f"pledges.yaml:{_line_of(pledges, 'ph-no-such-doc')}: public_health.based_on: no document 'ph-no-such-doc'",
+    ]
+    for fragment in expected:
+        assert any(fragment in m for m in messages), (fragment, messages)
+    with pytest.raises(KnowledgeError, match=r"pledges\.yaml:\d+: "):
+        maker_for(knowledge_copy)
+
+
+def test_kb_check_reports_a_missing_topic(knowledge_copy: Path, run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    pledges = knowledge_copy / "lessons" / "pledges.yaml"
+    text = pledges.read_text(encoding="utf-8")
+    start = text.index("\nhome_holiday:\n")
+    pledges.write_text(text[:start + 1], encoding="utf-8")
+    _edit(knowledge_copy / "lessons" / "cases.yaml", "\ntraffic:", "\ntrafic:")
+    monkeypatch.setenv("SAFEBOT_KNOWLEDGE_DIR", str(knowledge_copy))
+    result = run_cli("kb", "check")
+    assert result.code == 2
+    assert re.search(r"pledges\.yaml:\d+: no pledge for topic 'home_holiday'", result.out), result.out
+    assert re.search(r"cases\.yaml:\d+: unknown topic 'trafic'", result.out), result.out
+    assert re.search(r"cases\.yaml:\d+: no case for topic 'traffic'", result.out), result.out
