@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 SAFEBOT := $(VENV)/bin/safebot
 
-.PHONY: setup setup-dev run chat test lint bench
+.PHONY: setup setup-dev run chat test test-fast lint format bench
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -26,14 +26,24 @@ run: setup
 	@if [ -n "$$TELEGRAM_BOT_TOKEN" ] || grep -qs '^TELEGRAM_BOT_TOKEN=..*' .env; then \
 		$(SAFEBOT) run; else $(SAFEBOT) chat; fi
 
-test: setup-dev
+# CI runs this: the knowledge check, lint, format check, types, and every test.
+test: setup-dev lint
 	$(SAFEBOT) kb check
-	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
+
+# Everyday work: everything that does not need the real-model index (under a minute).
+test-fast: setup-dev lint
+	$(SAFEBOT) kb check
+	$(PY) -m pytest -m "not slow" -q
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+format: setup-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
 
 bench: setup
 	$(PY) benchmarks/retrieval_quality.py

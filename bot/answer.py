@@ -16,14 +16,16 @@ _MARKUP = re.compile(r"\*\*|__|`")
 
 
 def key_points(section_text: str, limit: int = MAX_POINTS) -> list[str]:
-    """The section's bullets, most important first as authors are asked to write them;
-    a section written as prose gives its paragraphs."""
+    """The section's lead sentence, then its bullets, most important first as authors
+    are asked to write them (the lead often is the direct answer, and a list's lead-in
+    says what the list is); a section written as prose gives its paragraphs."""
     lines = [_MARKUP.sub("", line).strip() for line in section_text.splitlines()]
+    first_bullet = next((i for i, line in enumerate(lines) if _BULLET.match(line)), None)
+    if first_bullet is None:
+        return [line for line in lines if line and not line.startswith("|")][:limit]
+    lead = [line for line in lines[:first_bullet] if line and not line.startswith("|")]
     bullets = [_BULLET.sub("", line) for line in lines if _BULLET.match(line)]
-    if bullets:
-        return bullets[:limit]
-    paragraphs = [line for line in lines if line and not line.startswith("|")]
-    return paragraphs[:limit]
+    return lead[:1] + bullets[: max(1, limit - 1) if lead else limit]
 
 
 def format_hit(hit: Hit, lang: str) -> str:

@@ -141,6 +141,8 @@ class Dialogue:
             command = incoming.text.strip()[1:].split()[0].split("@")[0].lower()
             handler = self._commands.get(command)
             replies = handler(ctx) if handler else [Reply(text("unknown_command", ctx.lang)), *self._help(ctx)]
+        elif not incoming.text.strip():  # a blank message is not a question: say how to ask
+            replies = self._help(ctx)
         else:
             replies = self._question(ctx, incoming.text)
         return [part for reply in replies for part in self._split(reply)]

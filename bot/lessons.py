@@ -25,7 +25,7 @@ from pydantic import Field, ValidationError
 from bot.answer import key_points
 from index.errors import BadInputError, KnowledgeError
 from index.hotlines import Hotlines
-from index.knowledge import Document, Knowledge, Problem
+from index.knowledge import Document, Knowledge, Problem, yaml_problem
 from index.models import Strict
 from index.quizzes import QuizQuestion, Quizzes
 from index.vocab import TOPIC_LABELS
@@ -168,8 +168,7 @@ def _read_lesson_yaml(path: Path, problems: list[Problem]) -> tuple[object, yaml
             problems.append(Problem(path, 1, "file is empty"))
         return data, root
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.append(Problem(path, mark.line + 1 if mark else 1, f"invalid YAML: {getattr(exc, 'problem', exc)}"))
+        problems.append(yaml_problem(path, exc))
     except ValueError as exc:
         problems.append(Problem(path, 1, f"invalid value: {exc}"))
     return None, None

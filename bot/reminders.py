@@ -19,7 +19,7 @@ from pydantic import AfterValidator, Field, ValidationError, model_validator
 
 from bot.answer import key_points
 from index.errors import KnowledgeError
-from index.knowledge import Knowledge
+from index.knowledge import Knowledge, yaml_problem
 from index.models import Strict
 from index.vocab import Audience, Grade, Lang, Topic
 
@@ -27,7 +27,6 @@ TZ = ZoneInfo("Asia/Shanghai")
 QUIET_START = dt.time(21, 30)
 QUIET_END = dt.time(7, 0)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-FESTIVALS = ("spring_festival", "lantern", "qingming", "dragon_boat", "mid_autumn", "national_day")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _MMDD = re.compile(r"^(0[1-9]|1[0-2])-([0-2]\d|3[01])$")
 
@@ -265,8 +264,7 @@ def _parse(path: Path, model: type[T]) -> T:
     except OSError as exc:
         raise KnowledgeError(f"{path}:1: cannot read ({exc.strerror})") from exc
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise KnowledgeError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML") from exc
+        raise KnowledgeError(str(yaml_problem(path, exc))) from exc
     except ValueError as exc:  # YAML that parses but holds an impossible date, e.g. 2027-13-03
         raise KnowledgeError(f"{path}:1: invalid value: {exc}") from exc
     try:

@@ -14,7 +14,6 @@ from bot.dialogue import Button, Dialogue, Incoming, QuizPoll, Reply
 from bot.messages import text
 
 TERMINAL_CHAT_ID = 0
-LETTERS = "ABCDEFGHIJ"
 
 
 @dataclass

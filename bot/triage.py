@@ -21,7 +21,7 @@ from bot.answer import key_points
 from index.cache import EmbeddingCache
 from index.embedders import Embedder
 from index.errors import KnowledgeError
-from index.knowledge import Knowledge
+from index.knowledge import Knowledge, yaml_problem
 from index.models import Localized, Strict
 from index.text import normalize
 
@@ -35,6 +35,9 @@ class Rule(Strict):
     id: str
     label: Label
     cards: dict[str, str] = Field(default_factory=dict)
+    # the card's first section is the whole reply (a card written for the adult or the
+    # friend who writes, in place of the words addressed to the person at risk)
+    card_is_reply: bool = False
     patterns: list[str] = Field(min_length=1)
     unless: list[str] = Field(default_factory=list)
 
@@ -72,6 +75,7 @@ class Verdict:
     label: str  # "none" or a Label
     rule: str | None = None
     card: dict[str, str] | None = None
+    card_is_reply: bool = False
 
     @property
     def urgent(self) -> bool:
@@ -105,10 +109,6 @@ class Triager:
                     for label, phrases in (("crisis", spec.examples.crisis), ("none", spec.examples.none))}
         return cls(spec, examples)
 
-    @property
-    def spec(self) -> TriageFile:
-        return self._spec
-
     def classify(self, message: str, vector: np.ndarray | None = None) -> Verdict:
         """Rules first; then, if the message's embedding is given, its nearness to the
         crisis example phrasings. A failure of the semantic step never hides a rule."""
@@ -137,7 +137,7 @@ class Triager:
                 p.search(text) for p in self._unless[rule.id]
             ):
                 logger.info("triage: %s", rule.label)
-                return Verdict(rule.label, rule.id, rule.cards or None)
+                return Verdict(rule.label, rule.id, rule.cards or None, rule.card_is_reply)
         return NONE
 
     def reply(self, verdict: Verdict, lang: str, knowledge: Knowledge) -> str | None:
@@ -145,14 +145,19 @@ class Triager:
         steps from the matching "what to do now" card."""
         if verdict.label == "none":
             return None
-        words = self._spec.replies[verdict.label]  # type: ignore[index]
-        parts = [knowledge.hotlines.render(words.zh if lang == "zh" else words.en).strip()]
         card_id = (verdict.card or {}).get(lang) or (verdict.card or {}).get("zh")
-        if card_id and verdict.label != "crisis":
+        steps = None
+        if card_id:
             card = knowledge.document(card_id)
             # the first real section holds the steps; an introduction carries the title
             first = next((x for x in card.sections if x.heading != card.meta.title), card.sections[0])
-            parts.append(f"{first.heading}\n" + "\n".join(f"• {p}" for p in key_points(first.text)))
+            steps = f"{first.heading}\n" + "\n".join(f"• {p}" for p in key_points(first.text, limit=10))
+        if verdict.card_is_reply and steps:
+            return steps
+        words = self._spec.replies[verdict.label]  # type: ignore[index]
+        parts = [knowledge.hotlines.render(words.zh if lang == "zh" else words.en).strip()]
+        if steps and verdict.label != "crisis":
+            parts.append(steps)
         return "\n\n".join(parts)
 
 
@@ -180,9 +185,7 @@ def load_triage_file(path: Path, knowledge: Knowledge) -> TriageFile:
     except OSError as exc:
         raise KnowledgeError(f"{path}:1: cannot read triage rules ({exc.strerror})") from exc
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        raise KnowledgeError(f"{path}:{line}: invalid YAML: {getattr(exc, 'problem', exc)}") from exc
+        raise KnowledgeError(str(yaml_problem(path, exc))) from exc
     try:
         spec = TriageFile.model_validate(data)
     except ValidationError as exc:

@@ -185,6 +185,15 @@ def _load_scope(path: Path, problems: list[Problem]) -> tuple[str, ...]:
     return tuple(items)
 
 
+def yaml_problem(path: Path, exc: yaml.YAMLError, first_line: int = 1) -> Problem:
+    """The one way a YAML syntax error becomes `file:line: invalid YAML: reason`;
+    `first_line` is where the YAML text starts in the file (front matter starts at 2)."""
+    mark = getattr(exc, "problem_mark", None)
+    line = first_line + (mark.line if mark is not None else 0)
+    reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return Problem(path, line, f"invalid YAML: {reason}")
+
+
 def _read_yaml(path: Path, problems: list[Problem], first_line: int, text: str | None = None) -> Any:
     if text is None:
         if not path.is_file():
@@ -201,10 +210,7 @@ def _read_yaml(path: Path, problems: list[Problem], first_line: int, text: str |
         problems.append(Problem(path, first_line, f"invalid value: {exc}"))
         return None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = first_line + (mark.line if mark is not None else 0)
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        problems.append(Problem(path, line, f"invalid YAML: {reason}"))
+        problems.append(yaml_problem(path, exc, first_line))
         return None
 
 

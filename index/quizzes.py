@@ -9,7 +9,7 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from index.hotlines import Hotlines
-from index.knowledge import Problem
+from index.knowledge import Problem, yaml_problem
 from index.models import Strict
 from index.vocab import Grade, Lang, Topic
 
@@ -59,9 +59,6 @@ class Quizzes:
         ordered = fitting[start:] + fitting[:start]
         return ordered[:count]
 
-    def find(self, question_id: str) -> QuizQuestion | None:
-        return next((q for qs in self.by_topic.values() for q in qs if q.id == question_id), None)
-
 
 def load_quizzes(root: Path, hotlines: Hotlines, doc_ids: set[str]) -> Quizzes:
     """Load every quiz file with hotline references filled in; problems are collected
@@ -75,9 +72,7 @@ def load_quizzes(root: Path, hotlines: Hotlines, doc_ids: set[str]) -> Quizzes:
             data = yaml.safe_load(hotlines.render(raw))
             quiz = QuizFile.model_validate(data)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            reason = getattr(exc, "problem", exc)
-            problems.append(Problem(path, (mark.line + 1) if mark else 1, f"invalid YAML: {reason}"))
+            problems.append(yaml_problem(path, exc))
             continue
         except ValidationError as exc:
             err = exc.errors()[0]

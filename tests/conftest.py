@@ -2,6 +2,7 @@
 and shared read-only by the tests that need real embeddings."""
 
 import io
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -19,8 +20,8 @@ TESTS = Path(__file__).resolve().parent
 
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("SAFEBOT_KNOWLEDGE_DIR", "SAFEBOT_EMBEDDER", "SAFEBOT_DATABASE_URL",
-                 "TELEGRAM_BOT_TOKEN", "SAFEBOT_TELEGRAM_BASE_URL", "SAFEBOT_ADMIN_IDS"):
+    # every setting, so a developer's environment can never change a test's result
+    for name in [n for n in os.environ if n.startswith("SAFEBOT_")] + ["TELEGRAM_BOT_TOKEN"]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SAFEBOT_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.chdir(tmp_path)
@@ -105,3 +106,14 @@ def real_assistant(real_index):  # type: ignore[no-untyped-def]
 
     knowledge = load_knowledge(REPO_KNOWLEDGE)
     return Assistant(knowledge, real_index, Triager.from_knowledge(knowledge, get_embedder("e5-small-int4")))
+
+
+_REAL = {"real_data_dir", "real_index", "real_assistant"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs the real-model index is slow (the shared build takes about
+    100 s): `make test-fast` leaves those out, CI runs everything."""
+    for item in items:
+        if _REAL & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -80,7 +80,10 @@ def test_topics_documents_and_sections(dialogue: Dialogue) -> None:
     [menu] = dialogue.handle(Incoming(CHAT, "/topics"))
     assert "topic:violence" in datas(menu)
     [docs] = dialogue.handle(Incoming(CHAT, button="topic:violence"))
-    assert datas(docs)[0] == "doc:card-knife-fight-zh"
+    ids = [d.removeprefix("doc:") for d in datas(docs)]
+    kinds = [dialogue.assistant.knowledge.document(i).meta.kind for i in ids]
+    assert "card-knife-fight-zh" in ids and kinds == sorted(kinds, key=lambda k: k != "card"), "cards come first"
+    assert {dialogue.assistant.knowledge.document(i).meta.topic for i in ids} == {"violence"}
     [doc] = dialogue.handle(Incoming(CHAT, button="doc:violence-knives-zh"))
     assert doc.text.startswith("【") and "来源：" in doc.text
     sections = [d for d in datas(doc) if d.startswith("sec:")]
@@ -125,10 +128,22 @@ def test_forget_asks_first_then_deletes(dialogue: Dialogue, store: Store) -> Non
     assert done.edit and store.profile(CHAT) is None
 
 
-@pytest.mark.parametrize("command", ["/help", "/about", "/hotlines", "/emergency", "/topics", "/settings"])
-def test_every_command_answers(dialogue: Dialogue, command: str) -> None:
-    replies = dialogue.handle(Incoming(CHAT, command))
-    assert replies and all(r.text for r in replies)
+@pytest.mark.parametrize(("command", "says", "button"), [
+    ("/help", "直接发问题", None), ("/about", "知识库", None), ("/hotlines", "12356", None),
+    ("/emergency", "正在发生危险", "doc:card-"), ("/topics", "选择一个主题", "topic:drowning"),
+    ("/settings", "当前设置", None)])
+def test_every_command_answers_with_its_own_reply(dialogue: Dialogue, command: str, says: str,
+                                                   button: str | None) -> None:
+    [reply] = dialogue.handle(Incoming(CHAT, command))
+    assert says in reply.text
+    if button:
+        assert any(d.startswith(button) for d in datas(reply))
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t "])
+def test_a_blank_message_gets_the_help_text(dialogue: Dialogue, blank: str) -> None:
+    [reply] = dialogue.handle(Incoming(CHAT, blank))
+    assert reply.text.startswith("直接发问题")
 
 
 def test_hotlines_come_from_the_hotline_file(dialogue: Dialogue) -> None:

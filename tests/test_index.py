@@ -2,6 +2,7 @@
 atomic switch-in, refusal of mismatched or damaged indexes, filters and boosts."""
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -147,7 +148,9 @@ def test_expired_documents_are_never_returned(knowledge_copy: Path, tmp_path: Pa
                                               fake_embedder: FakeEmbedder) -> None:
     doc = knowledge_copy / "docs" / "violence" / "violence-knives-zh.md"
     text = doc.read_text(encoding="utf-8")
-    doc.write_text(text.replace("updated: 2026-11-30", "updated: 2026-11-30\nexpires: 2026-12-31"), encoding="utf-8")
+    expiring = re.sub(r"^updated: .*$", r"\g<0>\nexpires: 2026-12-31", text, count=1, flags=re.MULTILINE)
+    assert expiring != text
+    doc.write_text(expiring, encoding="utf-8")
     index = _build(knowledge_copy, tmp_path / "data", fake_embedder)
     before = index.search("管制刀具 萝卜刀", top_k=50, today=dt.date(2026, 12, 1)).hits
     after = index.search("管制刀具 萝卜刀", top_k=50, today=dt.date(2027, 1, 1)).hits

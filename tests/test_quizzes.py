@@ -27,7 +27,7 @@ def test_pick_prefers_grade_and_language() -> None:
     quizzes = _load(REPO_KNOWLEDGE)
     picked = quizzes.pick("drowning", "high", "en", 3)
     assert len(picked) == 3 and all(q.lang == "en" for q in picked)
-    zh = quizzes.pick("home_holiday", "primary", "en", 5)
+    zh = quizzes.pick("public_health", "primary", "en", 5)  # no English questions: Chinese ones
     assert zh and all(q.lang == "zh" and "primary" in q.grades for q in zh)
     assert quizzes.pick("drowning", "middle", "zh", 5, seed=1) != quizzes.pick("drowning", "middle", "zh", 5, seed=2)
 

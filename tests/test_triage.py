@@ -86,3 +86,43 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
     path.write_text("rules: [\n", encoding="utf-8")
     with pytest.raises(KnowledgeError, match=r"triage\.yaml:2: invalid YAML"):
         load_triage_file(path, load_knowledge(knowledge_copy))
+
+
+@pytest.mark.parametrize(("message", "label", "card"), [
+    # a statement about suicide gets the crisis reply whatever else it mentions
+    ("女儿说她想自杀，我该怎么救她", "crisis", "card-self-harm-adult-zh"),
+    ("孩子站在楼顶说要跳下去，怎么救人", "crisis", "card-suicide-zh"),
+    ("my dad smokes and beats me and I don't want to live", "crisis", "card-suicide-en"),
+    ("我发现女儿胳膊上有好多划痕", "crisis", "card-self-harm-adult-zh"),
+    ("朋友在朋友圈发了再见了谢谢大家 然后电话关机了", "crisis", "card-friend-crisis-zh"),
+    # passive-voice disclosures
+    ("我被继父性侵了", "disclosure", "card-sexual-abuse-zh"),
+    ("I was raped by my coach", "disclosure", "card-sexual-abuse-en"),
+    ("he molested me when I was at his house", "disclosure", "card-sexual-abuse-en"),
+    # each emergency gets the card for its situation
+    ("孩子吃东西噎住了 脸都紫了 咳不出来", "emergency", "card-choking-zh"),
+    ("吃了花生嘴唇肿了喘不上气", "emergency", "card-allergy-zh"),
+    ("弟弟触电了倒在地上", "emergency", "card-electric-shock-zh"),
+    ("小孩吞了一颗纽扣电池", "emergency", "card-injured-zh"),
+    ("同学说明天带刀来捅那几个欺负他的人 他是认真的", "emergency", "card-threat-zh"),
+    ("我被几个人堵在厕所打 头在流血 躲在隔间里", "emergency", "card-beaten-now-zh"),
+    ("池塘里有个小孩在扑腾 头一直往下沉 旁边没大人", "emergency", "card-drowning-rescue-zh"),
+    ("a kid went under in the lake and has not come up", "emergency", "card-drowning-en"),
+    ("孩子掉河里了 我要不要跳下去救他", "emergency", "card-drowning-rescue-zh"),
+    ("There's a fire in my building and smoke everywhere", "emergency", "card-fire-en"),
+    ("孩子不见了 找了一个小时了", "emergency", "card-missing-child-zh"),
+])
+def test_situations_get_their_own_card(message: str, label: str, card: str) -> None:
+    verdict = TRIAGER.classify(message)
+    lang = "en" if message.isascii() else "zh"
+    assert verdict.label == label
+    assert verdict.card is not None and verdict.card[lang] == card
+    reply = TRIAGER.reply(verdict, lang, KNOWLEDGE)
+    assert reply is not None and any(n in reply for n in ("110", "120", "119", "12356"))
+
+
+def test_a_card_written_for_the_adult_is_the_whole_reply() -> None:
+    verdict = TRIAGER.classify("我发现儿子手臂上有刀划的伤口")
+    reply = TRIAGER.reply(verdict, "zh", KNOWLEDGE)
+    assert reply is not None and not reply.startswith("谢谢你愿意说出来"), "not the words for the child"
+    assert "12356" in reply
