@@ -41,8 +41,14 @@ def main() -> None:
     fake = FakeTelegram()
     url = fake.start()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=env.data_dir, knowledge_dir=env.knowledge_dir, embedder=env.embedder,
-                            database_url=f"sqlite:///{tmp}/bench.sqlite3", telegram_token=TOKEN, telegram_base_url=url)
+        settings = Settings(
+            data_dir=env.data_dir,
+            knowledge_dir=env.knowledge_dir,
+            embedder=env.embedder,
+            database_url=f"sqlite:///{tmp}/bench.sqlite3",
+            telegram_token=TOKEN,
+            telegram_base_url=url,
+        )
         bot = BotThread(settings).start(fake)
         rss_idle = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         try:
@@ -68,8 +74,10 @@ def main() -> None:
             bot.stop()
             fake.stop()
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"update served → sendMessage, ms ({len(sequential)} questions one at a time; "
-          f"{len(concurrent)} as {args.chats} chats at once)\n")
+    print(
+        f"update served → sendMessage, ms ({len(sequential)} questions one at a time; "
+        f"{len(concurrent)} as {args.chats} chats at once)\n"
+    )
     print(f"{'load':<22} {'p50':>8} {'p95':>8} {'max':>8}")
     for name, values in (("one at a time", sequential), (f"{args.chats} chats at once", concurrent)):
         print(f"{name:<22} {statistics.median(values):>8.1f} {percentile(values, 95):>8.1f} {max(values):>8.1f}")

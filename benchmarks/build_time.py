@@ -36,8 +36,10 @@ def main() -> None:
         full = timed(build)
         unchanged = timed(build)
         doc = knowledge / "docs" / "drowning" / "drowning-parent-zh.md"
-        doc.write_text(doc.read_text(encoding="utf-8") + "\n## 编辑测试：水库边的警示牌\n- 看到警示牌不要靠近水边。\n",
-                       encoding="utf-8")
+        doc.write_text(
+            doc.read_text(encoding="utf-8") + "\n## 编辑测试：水库边的警示牌\n- 看到警示牌不要靠近水边。\n",
+            encoding="utf-8",
+        )
         edited = timed(build)
     assert manifest is not None
     print(f"embedder {embedder.id}: {manifest.documents} documents, {manifest.chunks} chunks\n")

@@ -53,12 +53,16 @@ def main() -> None:
         cold_s.append(time.perf_counter() - t0)
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
-    print(f"default embedder, {assistant.index.manifest.chunks} chunks, {len(questions)} questions, "
-          f"{os.cpu_count()} cores\n")
+    print(
+        f"default embedder, {assistant.index.manifest.chunks} chunks, {len(questions)} questions, "
+        f"{os.cpu_count()} cores\n"
+    )
     print(f"{'measure':<38} {'p50':>9} {'p95':>9} {'max':>9}")
-    for name, values, unit in (("warm index.search (ms)", search_ms, ""), ("warm answer: triage+search+reply (ms)",
-                                                                          answer_ms, ""),
-                               ("cold `safebot ask` (s)", cold_s, "")):
+    for name, values, unit in (
+        ("warm index.search (ms)", search_ms, ""),
+        ("warm answer: triage+search+reply (ms)", answer_ms, ""),
+        ("cold `safebot ask` (s)", cold_s, ""),
+    ):
         print(f"{name:<38} {statistics.median(values):>9.1f} {percentile(values, 95):>9.1f} {max(values):>9.1f}{unit}")
     print(f"\npeak RSS of `safebot ask`: {peak_mb:.0f} MB")
 

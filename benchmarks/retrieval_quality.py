@@ -46,15 +46,18 @@ def main() -> None:
     n_conf = sum(confident) or 1
     print("\nconfidence flag (hybrid):")
     print(f"  in-domain questions marked confident: {sum(confident) / len(questions):.3f}")
-    print(f"  topic@1 among confident:             "
-          f"{sum(c and k for c, k in zip(correct, confident, strict=True)) / n_conf:.3f}")
-    print(f"  off-topic questions marked confident: {sum(r.confident for r in off) / len(off):.3f} "
-          f"(n={len(off)})")
+    print(
+        f"  topic@1 among confident:             "
+        f"{sum(c and k for c, k in zip(correct, confident, strict=True)) / n_conf:.3f}"
+    )
+    print(f"  off-topic questions marked confident: {sum(r.confident for r in off) / len(off):.3f} (n={len(off)})")
     print("\n  margin >=   in-domain kept   right among kept   off-topic kept")
     for t in (-0.03, -0.02, -0.012, -0.005, 0.0, 0.01):
         kept = [c for r, c in zip(answered, correct, strict=True) if r.margin >= t]
-        print(f"  {t:>9.3f} {len(kept) / len(answered):>16.3f} {sum(kept) / max(1, len(kept)):>18.3f} "
-              f"{sum(r.margin >= t for r in off) / len(off):>16.3f}")
+        print(
+            f"  {t:>9.3f} {len(kept) / len(answered):>16.3f} {sum(kept) / max(1, len(kept)):>18.3f} "
+            f"{sum(r.margin >= t for r in off) / len(off):>16.3f}"
+        )
     if args.misses and hybrid:
         print("\ntopic misses (hybrid):")
         for q, want, got in hybrid.misses:

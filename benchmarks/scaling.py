@@ -21,8 +21,14 @@ from index.search import SearchIndex
 from index.text import normalize, tokenize
 
 DIM = 384
-QUESTIONS = ["孩子暑假想去水库游泳怎么办", "萝卜刀算管制刀具吗", "my child is bullied at school",
-             "电动车带孩子要注意什么", "孩子说活着没意思", "校园贷注销是真的吗"]
+QUESTIONS = [
+    "孩子暑假想去水库游泳怎么办",
+    "萝卜刀算管制刀具吗",
+    "my child is bullied at school",
+    "电动车带孩子要注意什么",
+    "孩子说活着没意思",
+    "校园贷注销是真的吗",
+]
 
 
 class FixedEmbedder:
@@ -52,8 +58,9 @@ def synthetic(n: int, rng: np.random.Generator, vocab: list[str]) -> SearchIndex
     corpus = [list(rng.choice(vocab, size=60, p=weights)) for _ in range(n)]
     lexical = bm25s.BM25()
     lexical.index(corpus, show_progress=False)
-    chunk = Chunk("doc", "title", "drowning", ("parent",), ("primary",), "zh", "guide", "section", "text",
-                  "source", None, None)
+    chunk = Chunk(
+        "doc", "title", "drowning", ("parent",), ("primary",), "zh", "guide", "section", "text", "source", None, None
+    )
     manifest = Manifest(FORMAT, "fixed", DIM, n, n, "", "", {})
     return SearchIndex(manifest, [chunk] * n, dense, lexical, np.zeros((0, DIM), np.float32), FixedEmbedder(rng))
 
@@ -87,8 +94,10 @@ def main() -> None:
             bm25_ms.append((t2 - t1) * 1000)
             total_ms.append((t3 - t2) * 1000)
         p95 = sorted(total_ms)[int(0.95 * (len(total_ms) - 1))]
-        print(f"{n:>8} {statistics.median(faiss_ms):>10.2f} {statistics.median(bm25_ms):>10.2f} "
-              f"{statistics.median(total_ms):>11.2f} {p95:>11.2f}")
+        print(
+            f"{n:>8} {statistics.median(faiss_ms):>10.2f} {statistics.median(bm25_ms):>10.2f} "
+            f"{statistics.median(total_ms):>11.2f} {p95:>11.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@ limited by the CPU spent per request, and aiohttp's C HTTP parser spends a fract
 what httpx does, so one process can keep Telegram's rate with room to spare. Text
 messages only: the sender never uploads files."""
 
-
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -29,9 +28,14 @@ class AiohttpRequest(BaseRequest):
             await self._session.close()
 
     async def do_request(
-        self, url: str, method: str, request_data: RequestData | None = None,
-        read_timeout: object = BaseRequest.DEFAULT_NONE, write_timeout: object = BaseRequest.DEFAULT_NONE,
-        connect_timeout: object = BaseRequest.DEFAULT_NONE, pool_timeout: object = BaseRequest.DEFAULT_NONE,
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
@@ -42,8 +46,9 @@ class AiohttpRequest(BaseRequest):
         timeout = aiohttp.ClientTimeout(total=None, sock_read=read, sock_connect=connect)
         data = request_data.json_parameters if request_data else None
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout,
-                                             headers={"User-Agent": self.USER_AGENT}) as response:
+            async with self._session.request(
+                method, url, data=data, timeout=timeout, headers={"User-Agent": self.USER_AGENT}
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:
             raise TimedOut from err

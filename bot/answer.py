@@ -39,8 +39,10 @@ def format_hit(hit: Hit, lang: str) -> str:
 
 
 def not_confident(hotlines: Hotlines, lang: str) -> str:
-    topics = "、".join(v[lang] for v in TOPIC_LABELS.values()) if lang == "zh" else "; ".join(
-        v[lang] for v in TOPIC_LABELS.values()
+    topics = (
+        "、".join(v[lang] for v in TOPIC_LABELS.values())
+        if lang == "zh"
+        else "; ".join(v[lang] for v in TOPIC_LABELS.values())
     )
     lines = [hotlines.line(key, lang) for key in ("police", "ambulance", "mental_health")]
     return text("not_confident", lang, topics=topics, hotlines="\n".join(lines))

@@ -39,11 +39,18 @@ class Answer:
 
 
 class Assistant:
-    def __init__(self, knowledge: Knowledge, index: SearchIndex, triager: Triager,
-                 today: Callable[[], dt.date] = dt.date.today, quizzes: Quizzes | None = None) -> None:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        index: SearchIndex,
+        triager: Triager,
+        today: Callable[[], dt.date] = dt.date.today,
+        quizzes: Quizzes | None = None,
+    ) -> None:
         self.knowledge = knowledge
-        self.quizzes = quizzes or load_quizzes(knowledge.root, knowledge.hotlines,
-                                               {d.meta.id for d in knowledge.documents})
+        self.quizzes = quizzes or load_quizzes(
+            knowledge.root, knowledge.hotlines, {d.meta.id for d in knowledge.documents}
+        )
         self.index = index
         self.triager = triager
         self.today = today  # a clock, so tests can say what day it is
@@ -63,8 +70,9 @@ class Assistant:
             raise KnowledgeError(f"{quizzes.problems[0]} (run `safebot kb check`)")
         return cls(knowledge, index, triager, quizzes=quizzes)
 
-    def answer(self, question: str, prefs: Preferences | None = None, *, top_k: int = 5,
-               today: dt.date | None = None) -> Answer:
+    def answer(
+        self, question: str, prefs: Preferences | None = None, *, top_k: int = 5, today: dt.date | None = None
+    ) -> Answer:
         if not question.strip():
             raise BadInputError("empty question: type what you want to ask")
         prefs = prefs or Preferences()

@@ -65,8 +65,15 @@ def _questions(question: str | None) -> Iterator[str]:
 @click.option("--top-k", type=click.IntRange(1, 50), default=5, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question (JSON Lines).")
 @click.pass_obj
-def ask(settings: Settings, question: str | None, audience: str | None, grade: str | None,
-        lang: str | None, top_k: int, as_json: bool) -> None:
+def ask(
+    settings: Settings,
+    question: str | None,
+    audience: str | None,
+    grade: str | None,
+    lang: str | None,
+    top_k: int,
+    as_json: bool,
+) -> None:
     """Answer QUESTION, or one question per line from stdin."""
     from bot.assistant import Assistant
 
@@ -91,10 +98,14 @@ def index() -> None:
 @click.pass_obj
 def index_build(settings: Settings, rebuild: bool) -> None:
     """Build the index from the knowledge directory."""
-    manifest = build_index(settings.knowledge_dir, settings.data_dir, get_embedder(settings.embedder),
-                           rebuild=rebuild, show_progress=sys.stderr.isatty())
-    click.echo(f"index built: {manifest.documents} documents, {manifest.chunks} chunks, "
-               f"embedder {manifest.embedder}")
+    manifest = build_index(
+        settings.knowledge_dir,
+        settings.data_dir,
+        get_embedder(settings.embedder),
+        rebuild=rebuild,
+        show_progress=sys.stderr.isatty(),
+    )
+    click.echo(f"index built: {manifest.documents} documents, {manifest.chunks} chunks, embedder {manifest.embedder}")
 
 
 @index.command("info")
@@ -183,9 +194,14 @@ def run(settings: Settings) -> None:
             # 403 to any update without it, so only Telegram can post updates to us.
             secret = settings.webhook_secret or secrets.token_urlsafe(32)
             keep_secret([secret])
-            app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
-                            url_path=settings.webhook_path, webhook_url=settings.webhook_url,
-                            secret_token=secret, allowed_updates=Update.ALL_TYPES)
+            app.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=settings.webhook_path,
+                webhook_url=settings.webhook_url,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken as exc:
@@ -197,8 +213,12 @@ def run(settings: Settings) -> None:
 @click.option("--grade", required=True, help="primary, middle or high.")
 @click.option("--kind", required=True, help="plan, letter, pledge or poster.")
 @click.option("--format", "fmt", default="md", show_default=True, help="md, html or docx.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write (default: TOPIC-GRADE-KIND.FORMAT here; md goes to stdout).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: TOPIC-GRADE-KIND.FORMAT here; md goes to stdout).",
+)
 @click.option("--school", default="____学校", help="School name printed on the material.")
 @click.option("--class", "class_name", default="____班", help="Class name printed on the material.")
 @click.option("--teacher", default="________", help="Teacher's name printed on the material.")
@@ -206,8 +226,20 @@ def run(settings: Settings) -> None:
 @click.option("--term", help="Term printed on the material (default: the term the date falls in).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @click.pass_obj
-def lesson(settings: Settings, topic: str, grade: str, kind: str, fmt: str, output: Path | None, school: str,
-           class_name: str, teacher: str, date_text: str | None, term: str | None, force: bool) -> None:
+def lesson(
+    settings: Settings,
+    topic: str,
+    grade: str,
+    kind: str,
+    fmt: str,
+    output: Path | None,
+    school: str,
+    class_name: str,
+    teacher: str,
+    date_text: str | None,
+    term: str | None,
+    force: bool,
+) -> None:
     """Lesson material for TOPIC: a class-meeting plan, a letter to parents with a reply
     slip, a student pledge or a poster."""
     from bot.lessons import LessonMaker, LessonRequest, write_lesson
@@ -218,8 +250,9 @@ def lesson(settings: Settings, topic: str, grade: str, kind: str, fmt: str, outp
         day = dt.date.fromisoformat(date_text) if date_text else None
     except ValueError as exc:
         raise BadInputError(f"--date must be a date like 2027-06-20, not '{date_text}'") from exc
-    request = LessonRequest(topic, grade, kind, school=school, class_name=class_name, teacher=teacher, date=day,
-                            term=term)
+    request = LessonRequest(
+        topic, grade, kind, school=school, class_name=class_name, teacher=teacher, date=day, term=term
+    )
     data = LessonMaker(knowledge, quizzes).render(request, fmt)
     if output is None and fmt == "md":
         click.echo(data.decode(), nl=False)
@@ -273,8 +306,14 @@ def reminders_upcoming(settings: Settings, start: str, days: int, as_json: bool)
         for occ in upcoming(book.reminders, book.calendar, first, days):
             r = occ.reminder
             count = store.count_recipients(r.topic, list(r.audiences), list(r.grades), list(r.langs))
-            row = {"time": occ.at.isoformat(timespec="minutes"), "reminder": r.id, "topic": r.topic,
-                   "audiences": list(r.audiences), "langs": list(r.langs), "recipients": count}
+            row = {
+                "time": occ.at.isoformat(timespec="minutes"),
+                "reminder": r.id,
+                "topic": r.topic,
+                "audiences": list(r.audiences),
+                "langs": list(r.langs),
+                "recipients": count,
+            }
             if as_json:
                 click.echo(json.dumps(row, ensure_ascii=False))
             else:
@@ -314,8 +353,10 @@ def reminders_send_due(settings: Settings, now_text: str | None, dry_run: bool, 
             click.echo(f"dry run: outbox {store.outbox_counts()}; nothing changed")
             return
         summary = asyncio.run(_send(settings, store, book, now, rate if rate is not None else settings.send_rate))
-        click.echo(f"sent {summary.sent}, failed {summary.failed}, deactivated {summary.deactivated}, "
-                   f"remaining {summary.remaining}")
+        click.echo(
+            f"sent {summary.sent}, failed {summary.failed}, deactivated {summary.deactivated}, "
+            f"remaining {summary.remaining}"
+        )
     finally:
         store.close()
 

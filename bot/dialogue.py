@@ -114,17 +114,27 @@ def _split_lines(block: str, limit: int) -> list[str]:
 
 
 class Dialogue:
-    def __init__(self, assistant: Assistant, store: Store, book: ReminderBook | None = None,
-                 admins: frozenset[int] = frozenset()) -> None:
+    def __init__(
+        self, assistant: Assistant, store: Store, book: ReminderBook | None = None, admins: frozenset[int] = frozenset()
+    ) -> None:
         self.assistant = assistant
         self.store = store
         self.book = book
         self.admins = admins
         self._commands = {
-            "start": self._start, "help": self._help, "about": self._about, "topics": self._topics,
-            "emergency": self._emergency, "hotlines": self._hotlines, "settings": self._settings,
-            "forget": self._forget, "quiz": self._quiz_menu, "lesson": self._lesson_menu,
-            "subscribe": self._subscribe, "unsubscribe": self._unsubscribe, "reminders": self._reminders,
+            "start": self._start,
+            "help": self._help,
+            "about": self._about,
+            "topics": self._topics,
+            "emergency": self._emergency,
+            "hotlines": self._hotlines,
+            "settings": self._settings,
+            "forget": self._forget,
+            "quiz": self._quiz_menu,
+            "lesson": self._lesson_menu,
+            "subscribe": self._subscribe,
+            "unsubscribe": self._unsubscribe,
+            "reminders": self._reminders,
             "stats": self._stats,
         }
         self._lessons: LessonMaker | None = None
@@ -136,7 +146,7 @@ class Dialogue:
         if incoming.button:
             replies = self._press(ctx, incoming.button)
         elif incoming.text.strip().startswith("/broadcast"):
-            replies = self._broadcast(ctx, incoming.text.strip()[len("/broadcast"):].strip())
+            replies = self._broadcast(ctx, incoming.text.strip()[len("/broadcast") :].strip())
         elif incoming.text.strip().startswith("/"):
             command = incoming.text.strip()[1:].split()[0].split("@")[0].lower()
             handler = self._commands.get(command)
@@ -152,8 +162,9 @@ class Dialogue:
         chunks = split_text(reply.text)
         if len(chunks) == 1 or reply.poll or reply.document:
             return [reply]
-        return [Reply(c, reply.buttons if i == len(chunks) - 1 else (), reply.edit and i == 0)
-                for i, c in enumerate(chunks)]
+        return [
+            Reply(c, reply.buttons if i == len(chunks) - 1 else (), reply.edit and i == 0) for i, c in enumerate(chunks)
+        ]
 
     def _profile(self, incoming: Incoming) -> Profile:
         profile = self.store.profile(incoming.chat_id)
@@ -205,8 +216,12 @@ class Dialogue:
         related = list(dict.fromkeys(related))[:2]
         rows: list[tuple[Button, ...]] = [(Button(text("btn_more", lang), f"doc:{doc.meta.id}"),)]
         rows += [(Button(f"🔗 {self._title(r)}", f"doc:{r}"),) for r in related]
-        rows.append((Button(text("btn_up", lang), f"fb:u:{doc.meta.id}:{index}"),
-                     Button(text("btn_down", lang), f"fb:d:{doc.meta.id}:{index}")))
+        rows.append(
+            (
+                Button(text("btn_up", lang), f"fb:u:{doc.meta.id}:{index}"),
+                Button(text("btn_down", lang), f"fb:d:{doc.meta.id}:{index}"),
+            )
+        )
         return tuple(rows)
 
     # -- commands ------------------------------------------------------------------------
@@ -240,14 +255,29 @@ class Dialogue:
 
     def _settings(self, ctx: _Context) -> list[Reply]:
         p = ctx.profile
-        buttons = ((Button(text("btn_role", ctx.lang), "set:role"), Button(text("btn_grade", ctx.lang), "set:grade"),
-                    Button(text("btn_lang", ctx.lang), "set:lang")),)
-        return [Reply(text("settings", ctx.lang, role=label(p.role, ctx.lang), grade=label(p.grade, ctx.lang)),
-                      buttons)]
+        buttons = (
+            (
+                Button(text("btn_role", ctx.lang), "set:role"),
+                Button(text("btn_grade", ctx.lang), "set:grade"),
+                Button(text("btn_lang", ctx.lang), "set:lang"),
+            ),
+        )
+        return [
+            Reply(text("settings", ctx.lang, role=label(p.role, ctx.lang), grade=label(p.grade, ctx.lang)), buttons)
+        ]
 
     def _forget(self, ctx: _Context) -> list[Reply]:
-        return [Reply(text("forget_confirm", ctx.lang), ((Button(text("btn_yes_forget", ctx.lang), "forget:yes"),
-                                                           Button(text("btn_cancel", ctx.lang), "forget:no")),))]
+        return [
+            Reply(
+                text("forget_confirm", ctx.lang),
+                (
+                    (
+                        Button(text("btn_yes_forget", ctx.lang), "forget:yes"),
+                        Button(text("btn_cancel", ctx.lang), "forget:no"),
+                    ),
+                ),
+            )
+        ]
 
     # -- buttons -------------------------------------------------------------------------
 
@@ -262,8 +292,9 @@ class Dialogue:
         if kind == "grade" and rest in GRADES:
             role = p.role or DEFAULT_ROLE
             self.store.save_profile(Profile(p.chat_id, role, rest, p.lang))
-            return [Reply(text("onboarded", ctx.lang, role=label(role, ctx.lang), grade=label(rest, ctx.lang)),
-                          edit=True)]
+            return [
+                Reply(text("onboarded", ctx.lang, role=label(role, ctx.lang), grade=label(rest, ctx.lang)), edit=True)
+            ]
         if kind == "lang" and rest in LANGS:
             self.store.save_profile(Profile(p.chat_id, p.role, p.grade, rest))
             return [Reply(text("saved", rest), edit=True)]
@@ -327,11 +358,13 @@ class Dialogue:
         section = doc.sections[index]
         body = "\n".join(f"• {p}" for p in key_points(section.text, limit=50))
         message = f"【{doc.meta.title}】{section.heading}\n{body}\n" + text(
-            "source", doc.meta.lang, source=doc.source_of(section).cite())
-        others = tuple((Button(s.heading, f"sec:{doc.meta.id}:{i}"),)
-                       for i, s in enumerate(doc.sections) if i != index)
-        feedback = (Button(text("btn_up", lang), f"fb:u:{doc.meta.id}:{index}"),
-                    Button(text("btn_down", lang), f"fb:d:{doc.meta.id}:{index}"))
+            "source", doc.meta.lang, source=doc.source_of(section).cite()
+        )
+        others = tuple((Button(s.heading, f"sec:{doc.meta.id}:{i}"),) for i, s in enumerate(doc.sections) if i != index)
+        feedback = (
+            Button(text("btn_up", lang), f"fb:u:{doc.meta.id}:{index}"),
+            Button(text("btn_down", lang), f"fb:d:{doc.meta.id}:{index}"),
+        )
         return [Reply(message, (*others, feedback))]
 
     # -- reminders and admin ------------------------------------------------------------
@@ -344,8 +377,10 @@ class Dialogue:
     def _subscription_buttons(self, ctx: _Context) -> tuple[tuple[Button, ...], ...]:
         mine = set(self.store.subscriptions(ctx.profile.chat_id))
         rows = [(Button(text("sub_all", ctx.lang), "sub:all"),)]
-        rows += [(Button(("✅ " if slug in mine else "") + labels[ctx.lang], f"sub:{slug}"),)
-                 for slug, labels in TOPIC_LABELS.items()]
+        rows += [
+            (Button(("✅ " if slug in mine else "") + labels[ctx.lang], f"sub:{slug}"),)
+            for slug, labels in TOPIC_LABELS.items()
+        ]
         return tuple(rows)
 
     def _toggle_subscription(self, ctx: _Context, topic: str) -> list[Reply]:
@@ -377,8 +412,12 @@ class Dialogue:
             start = self.assistant.today()
             for occ in upcoming(self.book.reminders, self.book.calendar, start, 90):
                 r = occ.reminder
-                if (r.topic in topics and (p.role or DEFAULT_ROLE) in r.audiences
-                        and (p.grade is None or p.grade in r.grades) and p.lang in r.langs):
+                if (
+                    r.topic in topics
+                    and (p.role or DEFAULT_ROLE) in r.audiences
+                    and (p.grade is None or p.grade in r.grades)
+                    and p.lang in r.langs
+                ):
                     title = self.book.render(r, p.lang).splitlines()[0][:40]
                     lines.append(f"• {occ.at:%m-%d %H:%M} {title}")
                 if len(lines) > 8:
@@ -399,8 +438,17 @@ class Dialogue:
             return [Reply(text("broadcast_usage", ctx.lang))]
         draft = self.store.draft_broadcast(message)
         preview = text("broadcast_preview", ctx.lang, message=message)
-        return [Reply(preview, ((Button(text("btn_send", ctx.lang), f"bc:{draft}"),
-                                 Button(text("btn_cancel", ctx.lang), f"bcx:{draft}")),))]
+        return [
+            Reply(
+                preview,
+                (
+                    (
+                        Button(text("btn_send", ctx.lang), f"bc:{draft}"),
+                        Button(text("btn_cancel", ctx.lang), f"bcx:{draft}"),
+                    ),
+                ),
+            )
+        ]
 
     def _confirm_broadcast(self, ctx: _Context, confirmed: bool, draft: str) -> list[Reply]:
         if not self._is_admin(ctx):
@@ -419,12 +467,14 @@ class Dialogue:
         figures = self.store.subscriber_figures()
         questions = self.store.counters("questions:")
         acks = self.store.acknowledgement_counts()
-        lines = ["subscribers by role: " + ", ".join(f"{k} {v}" for k, v in sorted(figures["role"].items())),
-                 "subscribers by topic: " + ", ".join(f"{k} {v}" for k, v in sorted(figures["topic"].items())),
-                 "questions by topic: " + ", ".join(f"{k.split(':', 1)[1]} {v}" for k, v in sorted(questions.items())),
-                 f"unanswered: {self.store.counters('unanswered').get('unanswered', 0)}",
-                 f"refused admin commands: {self.store.counters('admin:').get('admin:refused', 0)}",
-                 "acknowledgements: " + ", ".join(f"{r}/{a} {n}" for (r, a), n in sorted(acks.items()))]
+        lines = [
+            "subscribers by role: " + ", ".join(f"{k} {v}" for k, v in sorted(figures["role"].items())),
+            "subscribers by topic: " + ", ".join(f"{k} {v}" for k, v in sorted(figures["topic"].items())),
+            "questions by topic: " + ", ".join(f"{k.split(':', 1)[1]} {v}" for k, v in sorted(questions.items())),
+            f"unanswered: {self.store.counters('unanswered').get('unanswered', 0)}",
+            f"refused admin commands: {self.store.counters('admin:').get('admin:refused', 0)}",
+            "acknowledgements: " + ", ".join(f"{r}/{a} {n}" for (r, a), n in sorted(acks.items())),
+        ]
         return [Reply("\n".join(lines))]
 
     # -- quizzes and lesson material ---------------------------------------------------
@@ -466,8 +516,13 @@ class Dialogue:
             topic, grade, kind, fmt = parts
             request = LessonRequest(topic, grade, kind, date=self.assistant.today())
             data = self.lessons.render(request, fmt)
-            summary = text("lesson_sent", ctx.lang, kind=text(f"kind_{kind}", ctx.lang),
-                           topic=TOPIC_LABELS[topic][ctx.lang], grade=label(grade, ctx.lang))
+            summary = text(
+                "lesson_sent",
+                ctx.lang,
+                kind=text(f"kind_{kind}", ctx.lang),
+                topic=TOPIC_LABELS[topic][ctx.lang],
+                grade=label(grade, ctx.lang),
+            )
             return [Reply(summary, document=Attachment(f"{request.filename_stem}.{fmt}", data))]
         return [Reply(text("gone", ctx.lang))]
 
@@ -506,4 +561,3 @@ class Dialogue:
 
     def _topic_buttons(self, lang: str) -> tuple[tuple[Button, ...], ...]:
         return tuple((Button(labels[lang], f"topic:{slug}"),) for slug, labels in TOPIC_LABELS.items())
-

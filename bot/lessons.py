@@ -83,8 +83,11 @@ class LessonRequest:
     term: str | None = None  # default: the term the date falls in
 
     def validate(self) -> None:
-        for name, value, choices in (("topic", self.topic, tuple(TOPIC_LABELS)), ("grade", self.grade, GRADES),
-                                     ("kind", self.kind, KINDS)):
+        for name, value, choices in (
+            ("topic", self.topic, tuple(TOPIC_LABELS)),
+            ("grade", self.grade, GRADES),
+            ("kind", self.kind, KINDS),
+        ):
             if value not in choices:
                 raise BadInputError(f"unknown {name} '{value}': choose one of {', '.join(choices)}")
 
@@ -132,8 +135,11 @@ class LessonData:
     def for_grade(self, topic: str, grade: str) -> Commitments:
         spec = self.commitments[topic]
         render = self.knowledge.hotlines.render
-        return Commitments(tuple(render(x) for x in spec.pledge.for_grade(grade)),
-                           tuple(render(x) for x in spec.poster.for_grade(grade)), render(spec.action))
+        return Commitments(
+            tuple(render(x) for x in spec.pledge.for_grade(grade)),
+            tuple(render(x) for x in spec.poster.for_grade(grade)),
+            render(spec.action),
+        )
 
 
 def load_lesson_data(knowledge: Knowledge) -> tuple[LessonData | None, list[Problem]]:
@@ -208,20 +214,30 @@ def _load_cases(path: Path, problems: list[Problem]) -> tuple[dict[str, dict[str
     for topic in TOPIC_LABELS:
         entry = data.get(topic)
         if entry is None:
-            problems.append(Problem(path, _end_line(root), f"no case for topic '{topic}': add '{topic}:' with "
-                                                           "primary and secondary"))
+            problems.append(
+                Problem(
+                    path, _end_line(root), f"no case for topic '{topic}': add '{topic}:' with primary and secondary"
+                )
+            )
             continue
         bands = ("primary", "secondary")
-        if not isinstance(entry, dict) or set(entry) != set(bands) or not all(
-                isinstance(entry[b], str) and entry[b].strip() for b in bands):
-            problems.append(Problem(path, _line_at(root, (topic,)),
-                                    f"'{topic}' needs exactly 'primary' and 'secondary', each a story"))
+        if (
+            not isinstance(entry, dict)
+            or set(entry) != set(bands)
+            or not all(isinstance(entry[b], str) and entry[b].strip() for b in bands)
+        ):
+            problems.append(
+                Problem(
+                    path, _line_at(root, (topic,)), f"'{topic}' needs exactly 'primary' and 'secondary', each a story"
+                )
+            )
             continue
         cases[topic] = entry
     items = data.get("dangerous_items")
     if not isinstance(items, list) or not items or not all(isinstance(i, str) and i.strip() for i in items):
-        problems.append(Problem(path, _line_at(root, ("dangerous_items",)),
-                                "dangerous_items: expected a list of non-empty strings"))
+        problems.append(
+            Problem(path, _line_at(root, ("dangerous_items",)), "dangerous_items: expected a list of non-empty strings")
+        )
         items = []
     for key in data:
         if key not in TOPIC_LABELS and key != "dangerous_items":
@@ -242,12 +258,18 @@ def _load_commitments(path: Path, knowledge: Knowledge, problems: list[Problem])
     result: dict[str, TopicCommitments] = {}
     for key in data:
         if key not in TOPIC_LABELS:
-            problems.append(Problem(path, _line_at(root, (key,)),
-                                    f"unknown topic '{key}': choose one of {', '.join(TOPIC_LABELS)}"))
+            problems.append(
+                Problem(path, _line_at(root, (key,)), f"unknown topic '{key}': choose one of {', '.join(TOPIC_LABELS)}")
+            )
     for topic in TOPIC_LABELS:
         if topic not in data:
-            problems.append(Problem(path, _end_line(root), f"no pledge for topic '{topic}': add '{topic}:' with "
-                                                           "based_on, pledge, poster and action"))
+            problems.append(
+                Problem(
+                    path,
+                    _end_line(root),
+                    f"no pledge for topic '{topic}': add '{topic}:' with based_on, pledge, poster and action",
+                )
+            )
             continue
         try:
             spec = TopicCommitments.model_validate(data[topic])
@@ -259,16 +281,18 @@ def _load_commitments(path: Path, knowledge: Knowledge, problems: list[Problem])
         before = len(problems)
         for i, doc_id in enumerate(spec.based_on):
             if doc_id not in doc_ids and doc_id not in broken:
-                problems.append(Problem(path, _line_at(root, (topic, "based_on", i)),
-                                        f"{topic}.based_on: no document '{doc_id}'"))
+                problems.append(
+                    Problem(path, _line_at(root, (topic, "based_on", i)), f"{topic}.based_on: no document '{doc_id}'")
+                )
         _check_lines(path, root, topic, spec, hotlines, problems)
         if len(problems) == before:
             result[topic] = spec
     return result
 
 
-def _check_lines(path: Path, root: yaml.Node | None, topic: str, spec: TopicCommitments,
-                 hotlines: Hotlines, problems: list[Problem]) -> None:
+def _check_lines(
+    path: Path, root: yaml.Node | None, topic: str, spec: TopicCommitments, hotlines: Hotlines, problems: list[Problem]
+) -> None:
     def where(*loc: object) -> int:
         return _line_at(root, (topic, *loc))
 
@@ -293,17 +317,25 @@ def _check_lines(path: Path, root: yaml.Node | None, topic: str, spec: TopicComm
         pledge, poster = spec.pledge.for_grade(grade), spec.poster.for_grade(grade)
         for kind, chosen, (low, high) in (("pledge", pledge, PLEDGE_LINES), ("poster", poster, POSTER_LINES)):
             if not low <= len(chosen) <= high:
-                problems.append(Problem(path, where(kind), f"{topic}.{kind}: {len(chosen)} lines for {grade}, "
-                                                           f"write {low} to {high}"))
+                problems.append(
+                    Problem(
+                        path, where(kind), f"{topic}.{kind}: {len(chosen)} lines for {grade}, write {low} to {high}"
+                    )
+                )
             if len(set(chosen)) != len(chosen):
                 problems.append(Problem(path, where(kind), f"{topic}.{kind}: a line repeats for {grade}"))
         for band in ("all", grade):
             for i, text in enumerate(getattr(spec.poster, band)):
                 if text not in pledge and (band, i) not in reported:
                     reported.add((band, i))
-                    problems.append(Problem(path, where("poster", band, i),
-                                            f"{topic}.poster.{band}: not a pledge line for {grade} (a poster "
-                                            "says only what a pledge commits to)"))
+                    problems.append(
+                        Problem(
+                            path,
+                            where("poster", band, i),
+                            f"{topic}.poster.{band}: not a pledge line for {grade} (a poster "
+                            "says only what a pledge commits to)",
+                        )
+                    )
 
 
 def term_of(day: dt.date) -> str:
@@ -319,9 +351,15 @@ class LessonMaker:
         self.knowledge = knowledge
         self.quizzes = quizzes
         folder = knowledge.root / LESSONS_DIR
-        self._env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined,
-                                       finalize=_finalize, trim_blocks=True, lstrip_blocks=True,
-                                       keep_trailing_newline=True, autoescape=False)
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(folder),
+            undefined=jinja2.StrictUndefined,
+            finalize=_finalize,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            autoescape=False,
+        )
         data, problems = load_lesson_data(knowledge)
         if data is None:
             more = f" (and {len(problems) - 1} more; run `safebot kb check`)" if len(problems) > 1 else ""
@@ -353,8 +391,9 @@ class LessonMaker:
             "items": list(self.data.dangerous_items) if (request.kind, request.topic) == ("poster", "violence") else [],
             "pledge": self.data.for_grade(request.topic, request.grade),
             "quiz": self._quiz(request.topic, request.grade),
-            "hotlines": "；".join(f"{self.knowledge.hotlines[k].number} {self.knowledge.hotlines[k].name.zh}"
-                                 for k in HOTLINE_KEYS),
+            "hotlines": "；".join(
+                f"{self.knowledge.hotlines[k].number} {self.knowledge.hotlines[k].name.zh}" for k in HOTLINE_KEYS
+            ),
             "sources": list(dict.fromkeys(d.meta.sources[0].cite() for d in used)),
         }
         name = f"{request.kind}.md.j2"
@@ -377,28 +416,42 @@ class LessonMaker:
         return to_docx(markdown, title)
 
     def _guide(self, topic: str, audience: str, grade: str) -> Document:
-        docs = [d for d in self.knowledge.documents if d.meta.topic == topic and d.meta.lang == "zh"
-                and d.meta.kind == "guide" and audience in d.meta.audiences]
+        docs = [
+            d
+            for d in self.knowledge.documents
+            if d.meta.topic == topic and d.meta.lang == "zh" and d.meta.kind == "guide" and audience in d.meta.audiences
+        ]
         if not docs:
             raise KnowledgeError(f"no Chinese {audience} document for topic '{topic}' to build lessons from")
         # a topic's main guide for a reader is named <prefix>-<audience>-zh (knowledge/README.md)
-        docs.sort(key=lambda d: (not d.meta.id.endswith(f"-{audience}-zh"), grade not in d.meta.grades,
-                                 len(d.meta.audiences), d.meta.id))
+        docs.sort(
+            key=lambda d: (
+                not d.meta.id.endswith(f"-{audience}-zh"),
+                grade not in d.meta.grades,
+                len(d.meta.audiences),
+                d.meta.id,
+            )
+        )
         return docs[0]
 
     def _card(self, topic: str, student: Document) -> Document | None:
         """The card the student guide points to first, else the topic's first card."""
-        cards = [d for d in self.knowledge.documents if d.meta.topic == topic and d.meta.kind == "card"
-                 and d.meta.lang == "zh"]
+        cards = [
+            d
+            for d in self.knowledge.documents
+            if d.meta.topic == topic and d.meta.kind == "card" and d.meta.lang == "zh"
+        ]
         order = {doc_id: i for i, doc_id in enumerate(student.meta.related)}
         cards.sort(key=lambda d: (order.get(d.meta.id, len(order)), d.meta.id))
         return cards[0] if cards else None
 
     @staticmethod
     def _view(doc: Document) -> DocView:
-        sections = [SectionView(s.heading, key_points(s.text, limit=8)) for s in doc.sections
-                    if s.text and s.heading != doc.meta.title] or [
-            SectionView(s.heading, key_points(s.text, limit=8)) for s in doc.sections]
+        sections = [
+            SectionView(s.heading, key_points(s.text, limit=8))
+            for s in doc.sections
+            if s.text and s.heading != doc.meta.title
+        ] or [SectionView(s.heading, key_points(s.text, limit=8)) for s in doc.sections]
         return DocView(doc.meta.title, doc.meta.summary, sections, doc.meta.sources[0].cite())
 
     def _quiz(self, topic: str, grade: str) -> list[QuizQuestion]:
@@ -445,8 +498,10 @@ def to_html(markdown: str, title: str) -> str:
     body = _parser().render(markdown)
     body = body.replace(f"<p>{html.escape(CUT)}</p>", '<div class="cut">✂ 沿此线剪下</div>')
     body = body.replace(f"<p>{html.escape(PAGEBREAK)}</p>", '<div class="pagebreak"></div>')
-    return (f'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
-            f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
+    )
 
 
 def to_docx(markdown: str, title: str) -> bytes:
@@ -507,7 +562,8 @@ def to_docx(markdown: str, title: str) -> bytes:
 
 def _inline(token: Token) -> str:
     return "".join(child.content for child in token.children or [] if child.type in ("text", "code_inline")) or (
-        token.content)
+        token.content
+    )
 
 
 def _add_runs(paragraph, token: Token) -> None:

@@ -48,8 +48,9 @@ def setup_logging(verbose: bool, secrets: Iterable[str] = (), log_file: Path | N
     """Root at INFO with -v (WARNING otherwise), libraries at WARNING, every handler
     redacting; with `log_file`, records also go there, with times. Called once at the
     entry point."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", force=True)
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s", force=True
+    )
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         to_file = logging.FileHandler(log_file, encoding="utf-8")

@@ -53,8 +53,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "topic_docs": {"zh": "「{topic}」的内容：", "en": "On {topic}:"},
     "emergency": {
         "zh": "⚠️ 正在发生危险：先保证自己安全，马上打电话——\n{hotlines}\n\n说清楚准确地点。下面是具体怎么做：",
-        "en": "⚠️ Danger right now: keep yourself safe and call —\n{hotlines}\n\nSay exactly where you are. "
-        "What to do:",
+        "en": "⚠️ Danger right now: keep yourself safe and call —\n{hotlines}\n\nSay exactly where you are. What to do:",
     },
     "hotlines": {"zh": "求助电话：\n{hotlines}", "en": "Hotlines:\n{hotlines}"},
     "settings": {
@@ -120,14 +119,18 @@ CATALOG: dict[str, dict[str, str]] = {
         "topic to subscribe or unsubscribe (✅ = subscribed). Nothing is sent between 21:30 and 07:00.",
     },
     "sub_all": {"zh": "📬 订阅全部主题", "en": "📬 All topics"},
-    "unsubscribed": {"zh": "已退订全部提醒。发 /subscribe 可以重新订阅。",
-                     "en": "You are unsubscribed from all reminders. Send /subscribe to start again."},
+    "unsubscribed": {
+        "zh": "已退订全部提醒。发 /subscribe 可以重新订阅。",
+        "en": "You are unsubscribed from all reminders. Send /subscribe to start again.",
+    },
     "no_subscriptions": {"zh": "你还没有订阅提醒。发 /subscribe 订阅。", "en": "No reminders yet. Send /subscribe."},
     "subscribed_to": {"zh": "已订阅：{topics}。接下来的提醒：", "en": "Subscribed: {topics}. Coming up:"},
     "not_admin": {"zh": "这个命令只有管理员可以用。", "en": "Only administrators can use this command."},
     "broadcast_usage": {"zh": "用法：/broadcast 要发送的内容", "en": "Usage: /broadcast the message to send"},
-    "broadcast_preview": {"zh": "将发给所有订阅者：\n\n{message}\n\n确认发送吗？",
-                          "en": "This goes to every subscriber:\n\n{message}\n\nSend it?"},
+    "broadcast_preview": {
+        "zh": "将发给所有订阅者：\n\n{message}\n\n确认发送吗？",
+        "en": "This goes to every subscriber:\n\n{message}\n\nSend it?",
+    },
     "broadcast_queued": {"zh": "已加入发送队列：{count} 位订阅者。", "en": "Queued for {count} subscribers."},
     "btn_send": {"zh": "确认发送", "en": "Send"},
     "btn_ack": {"zh": "✅ 已阅", "en": "✅ I have read this"},
@@ -159,15 +162,36 @@ LABELS: dict[str, dict[str, str]] = {
 
 # Telegram's command menu, per language.
 COMMANDS: dict[str, list[tuple[str, str]]] = {
-    "zh": [("start", "开始"), ("topics", "按主题浏览"), ("emergency", "紧急情况怎么办"), ("hotlines", "求助电话"),
-           ("quiz", "安全小测"), ("lesson", "教案和家长信"),
-           ("subscribe", "订阅季节提醒"), ("reminders", "我的提醒"), ("unsubscribe", "退订提醒"),
-           ("settings", "身份、学段、语言"), ("help", "帮助"), ("forget", "删除我的数据"), ("about", "关于")],
-    "en": [("start", "Start"), ("topics", "Browse by topic"), ("emergency", "What to do in an emergency"),
-           ("hotlines", "Hotlines"), ("quiz", "Safety quiz"), ("lesson", "Lesson material for teachers"),
-           ("subscribe", "Seasonal reminders"), ("reminders", "My reminders"), ("unsubscribe", "Stop reminders"),
-           ("settings", "Role, school stage, language"), ("help", "Help"),
-           ("forget", "Delete my data"), ("about", "About")],
+    "zh": [
+        ("start", "开始"),
+        ("topics", "按主题浏览"),
+        ("emergency", "紧急情况怎么办"),
+        ("hotlines", "求助电话"),
+        ("quiz", "安全小测"),
+        ("lesson", "教案和家长信"),
+        ("subscribe", "订阅季节提醒"),
+        ("reminders", "我的提醒"),
+        ("unsubscribe", "退订提醒"),
+        ("settings", "身份、学段、语言"),
+        ("help", "帮助"),
+        ("forget", "删除我的数据"),
+        ("about", "关于"),
+    ],
+    "en": [
+        ("start", "Start"),
+        ("topics", "Browse by topic"),
+        ("emergency", "What to do in an emergency"),
+        ("hotlines", "Hotlines"),
+        ("quiz", "Safety quiz"),
+        ("lesson", "Lesson material for teachers"),
+        ("subscribe", "Seasonal reminders"),
+        ("reminders", "My reminders"),
+        ("unsubscribe", "Stop reminders"),
+        ("settings", "Role, school stage, language"),
+        ("help", "Help"),
+        ("forget", "Delete my data"),
+        ("about", "About"),
+    ],
 }
 
 

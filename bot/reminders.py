@@ -195,8 +195,9 @@ def upcoming(reminders: list[Reminder], calendar: SchoolCalendar, start: dt.date
     return sorted(found, key=lambda o: (o.at, o.reminder.id))
 
 
-def due(reminders: list[Reminder], calendar: SchoolCalendar, now: dt.datetime,
-        grace: dt.timedelta = dt.timedelta(days=2)) -> list[Occurrence]:
+def due(
+    reminders: list[Reminder], calendar: SchoolCalendar, now: dt.datetime, grace: dt.timedelta = dt.timedelta(days=2)
+) -> list[Occurrence]:
     """Occurrences whose time has come, within `grace`: a scheduler that starts late
     still sends today's reminder, but not last month's."""
     now = now.astimezone(TZ)
@@ -226,8 +227,7 @@ class ReminderBook:
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                              autoescape=False)
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, autoescape=False)
 
 
 def load_reminders(knowledge: Knowledge, calendar_file: Path | None = None) -> ReminderBook:

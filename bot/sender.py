@@ -56,8 +56,13 @@ class TokenBucket:
     `pause` stops every taker until a deadline: Telegram's retry_after is per bot.
     The clock and the sleep are injected so tests need not wait."""
 
-    def __init__(self, rate: float, burst: float | None = None, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        rate: float,
+        burst: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.rate = rate
         self.capacity = burst if burst is not None else max(1.0, rate / 5)
         self._tokens = self.capacity
@@ -90,10 +95,18 @@ class TokenBucket:
 
 
 class OutboxSender:
-    def __init__(self, store: Store, bot: Bot, book: ReminderBook, rate: float = DEFAULT_RATE,
-                 concurrency: int = 8, max_attempts: int = MAX_ATTEMPTS,
-                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-                 bucket: TokenBucket | None = None, lease: float = LEASE_SECONDS) -> None:
+    def __init__(
+        self,
+        store: Store,
+        bot: Bot,
+        book: ReminderBook,
+        rate: float = DEFAULT_RATE,
+        concurrency: int = 8,
+        max_attempts: int = MAX_ATTEMPTS,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        bucket: TokenBucket | None = None,
+        lease: float = LEASE_SECONDS,
+    ) -> None:
         self.store = store
         self.bot = bot
         self.book = book
@@ -164,13 +177,15 @@ class OutboxSender:
         markup = None
         if row.ack:
             label = text("btn_ack", row.lang)
-            markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"ack:{row.reminder_id}:"
-                                                                 f"{row.occurrence}")]])
+            markup = InlineKeyboardMarkup(
+                [[InlineKeyboardButton(label, callback_data=f"ack:{row.reminder_id}:{row.occurrence}")]]
+            )
         while True:
             await self.bucket.take()
             try:
-                await self.bot.send_message(row.chat_id, html.escape(body, quote=False), parse_mode=ParseMode.HTML,
-                                            reply_markup=markup)
+                await self.bot.send_message(
+                    row.chat_id, html.escape(body, quote=False), parse_mode=ParseMode.HTML, reply_markup=markup
+                )
             except RetryAfter as exc:
                 delay = exc.retry_after
                 seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
@@ -204,7 +219,7 @@ class OutboxSender:
             self.store.mark(row.id, "failed", error=reason)
             self.summary.failed += 1
             return True
-        backoff = min(60.0, 0.5 * 2 ** row.attempts)
+        backoff = min(60.0, 0.5 * 2**row.attempts)
         self.store.mark(row.id, "pending", error=reason, retry_at=time.time() + backoff)
         self.summary.retried += 1
         return False

@@ -46,8 +46,10 @@ def _admin_ids(value: str) -> frozenset[int]:
     parts = [part.strip() for part in value.split(",")]
     if value.strip() and not all(re.fullmatch(r"-?\d+", part) for part in parts):
         bad = next(part for part in parts if not re.fullmatch(r"-?\d+", part))
-        raise BadInputError(f"SAFEBOT_ADMIN_IDS must be numeric chat ids separated by commas; '{bad}' is not "
-                            "(a username does not work: ask the admin to send /start and use their chat id)")
+        raise BadInputError(
+            f"SAFEBOT_ADMIN_IDS must be numeric chat ids separated by commas; '{bad}' is not "
+            "(a username does not work: ask the admin to send /start and use their chat id)"
+        )
     return frozenset(int(part) for part in parts if part)
 
 

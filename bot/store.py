@@ -18,7 +18,9 @@ from pathlib import Path
 from index.errors import BadInputError
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
-    ("profiles and counters", """
+    (
+        "profiles and counters",
+        """
     CREATE TABLE profiles (
         chat_id INTEGER PRIMARY KEY,
         role TEXT,
@@ -40,8 +42,11 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         down INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (doc_id, section)
     );
-    """),
-    ("reminders: subscriptions, outbox, acknowledgements, broadcasts", """
+    """,
+    ),
+    (
+        "reminders: subscriptions, outbox, acknowledgements, broadcasts",
+        """
     ALTER TABLE profiles ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
     CREATE TABLE subscriptions (
         chat_id INTEGER NOT NULL,
@@ -76,12 +81,16 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         created_at TEXT NOT NULL,
         status TEXT NOT NULL DEFAULT 'draft'
     );
-    """),
-    ("outbox leases: a row is claimed by one sender until its lease ends", """
+    """,
+    ),
+    (
+        "outbox leases: a row is claimed by one sender until its lease ends",
+        """
     ALTER TABLE outbox ADD COLUMN lease_until REAL;
     ALTER TABLE outbox ADD COLUMN worker TEXT;
     CREATE INDEX outbox_lease ON outbox (status, lease_until);
-    """),
+    """,
+    ),
 )
 
 OUTBOX_STATES = ("pending", "sending", "sent", "failed", "blocked")
@@ -137,15 +146,19 @@ class Store:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY,"
-                                 " name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY,"
+                    " name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                )
                 version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
                 for number, (name, script) in enumerate(MIGRATIONS[version:], start=version + 1):
                     for statement in script.split(";"):
                         if statement.strip():
                             self._db.execute(statement)
-                    self._db.execute("INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, ?, ?)",
-                                     (number, name, _now_iso()))
+                    self._db.execute(
+                        "INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, ?, ?)",
+                        (number, name, _now_iso()),
+                    )
                     self._db.execute(f"PRAGMA user_version = {number}")
                 self._db.execute("COMMIT")
             except BaseException:
@@ -192,8 +205,10 @@ class Store:
 
     def subscribe(self, chat_id: int, topics: list[str]) -> None:
         with self._lock:
-            self._db.executemany("INSERT INTO subscriptions (chat_id, topic) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                                 [(chat_id, t) for t in topics])
+            self._db.executemany(
+                "INSERT INTO subscriptions (chat_id, topic) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                [(chat_id, t) for t in topics],
+            )
             self._db.execute("UPDATE profiles SET blocked = 0 WHERE chat_id = ?", (chat_id,))
 
     def unsubscribe(self, chat_id: int, topics: list[str] | None = None) -> None:
@@ -201,8 +216,9 @@ class Store:
             if topics is None:
                 self._db.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
             else:
-                self._db.executemany("DELETE FROM subscriptions WHERE chat_id = ? AND topic = ?",
-                                     [(chat_id, t) for t in topics])
+                self._db.executemany(
+                    "DELETE FROM subscriptions WHERE chat_id = ? AND topic = ?", [(chat_id, t) for t in topics]
+                )
 
     def subscriptions(self, chat_id: int) -> list[str]:
         with self._lock:
@@ -211,11 +227,13 @@ class Store:
 
     def _recipients_sql(self, audiences: list[str], grades: list[str], langs: list[str]) -> tuple[str, list[object]]:
         marks = lambda values: ",".join("?" * len(values))  # noqa: E731
-        sql = (" FROM subscriptions s JOIN profiles p ON p.chat_id = s.chat_id"
-               " WHERE s.topic = ? AND p.blocked = 0"
-               f" AND COALESCE(p.role, 'parent') IN ({marks(audiences)})"
-               f" AND (p.grade IS NULL OR p.grade IN ({marks(grades)}))"
-               f" AND p.lang IN ({marks(langs)})")
+        sql = (
+            " FROM subscriptions s JOIN profiles p ON p.chat_id = s.chat_id"
+            " WHERE s.topic = ? AND p.blocked = 0"
+            f" AND COALESCE(p.role, 'parent') IN ({marks(audiences)})"
+            f" AND (p.grade IS NULL OR p.grade IN ({marks(grades)}))"
+            f" AND p.lang IN ({marks(langs)})"
+        )
         return sql, [*audiences, *grades, *langs]
 
     def count_recipients(self, topic: str, audiences: list[str], grades: list[str], langs: list[str]) -> int:
@@ -230,8 +248,17 @@ class Store:
 
     # -- the outbox --------------------------------------------------------------------
 
-    def enqueue(self, reminder_id: str, occurrence: str, topic: str, audiences: list[str], grades: list[str],
-                langs: list[str], ack: bool, not_before: float = 0.0) -> int:
+    def enqueue(
+        self,
+        reminder_id: str,
+        occurrence: str,
+        topic: str,
+        audiences: list[str],
+        grades: list[str],
+        langs: list[str],
+        ack: bool,
+        not_before: float = 0.0,
+    ) -> int:
         """One row per matching subscriber, in one statement: the database streams the
         subscribers, and the unique key makes a second enqueue of the same occurrence a
         no-op (restarts, re-runs of send-due, two schedulers)."""
@@ -265,19 +292,23 @@ class Store:
                 " SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= ?)"
                 " OR (status = 'sending' AND lease_until < ?) ORDER BY id LIMIT ?)"
                 " RETURNING id, reminder_id, occurrence, chat_id, lang, ack, attempts",
-                (worker, now + lease, now, now, limit)).fetchall()
+                (worker, now + lease, now, now, limit),
+            ).fetchall()
         rows.sort()
         return [OutboxRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
 
     def renew_leases(self, worker: str, until: float) -> None:
         with self._lock:
-            self._db.execute("UPDATE outbox SET lease_until = ? WHERE status = 'sending' AND worker = ?",
-                             (until, worker))
+            self._db.execute(
+                "UPDATE outbox SET lease_until = ? WHERE status = 'sending' AND worker = ?", (until, worker)
+            )
 
     def release(self, worker: str, row_ids: list[int] | None = None) -> int:
         """Give rows back unsent (quiet hours began, or the sender stops)."""
-        sql = "UPDATE outbox SET status = 'pending', worker = NULL, lease_until = NULL WHERE status = 'sending'" \
-              " AND worker = ?"
+        sql = (
+            "UPDATE outbox SET status = 'pending', worker = NULL, lease_until = NULL WHERE status = 'sending'"
+            " AND worker = ?"
+        )
         with self._lock:
             if row_ids is None:
                 return self._db.execute(sql, (worker,)).rowcount
@@ -286,8 +317,12 @@ class Store:
     def expire_leases(self, workers: list[str]) -> int:
         """End the leases of senders known to be dead, so their rows are reclaimed now."""
         with self._lock:
-            return sum(self._db.execute("UPDATE outbox SET lease_until = 0 WHERE status = 'sending' AND worker = ?",
-                                        (w,)).rowcount for w in workers)
+            return sum(
+                self._db.execute(
+                    "UPDATE outbox SET lease_until = 0 WHERE status = 'sending' AND worker = ?", (w,)
+                ).rowcount
+                for w in workers
+            )
 
     def lease_holders(self) -> list[str]:
         with self._lock:
@@ -299,12 +334,17 @@ class Store:
         sent_at = _now_iso() if status == "sent" else None
         with self._lock:
             if retry_at is not None:
-                self._db.execute("UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = ?,"
-                                 " error = ?, worker = NULL, lease_until = NULL WHERE id = ?",
-                                 (retry_at, error, row_id))
+                self._db.execute(
+                    "UPDATE outbox SET status = 'pending', attempts = attempts + 1, next_attempt_at = ?,"
+                    " error = ?, worker = NULL, lease_until = NULL WHERE id = ?",
+                    (retry_at, error, row_id),
+                )
             else:
-                self._db.execute("UPDATE outbox SET status = ?, error = ?, sent_at = COALESCE(?, sent_at),"
-                                 " worker = NULL, lease_until = NULL WHERE id = ?", (status, error, sent_at, row_id))
+                self._db.execute(
+                    "UPDATE outbox SET status = ?, error = ?, sent_at = COALESCE(?, sent_at),"
+                    " worker = NULL, lease_until = NULL WHERE id = ?",
+                    (status, error, sent_at, row_id),
+                )
 
     def outbox_counts(self) -> dict[str, int]:
         with self._lock:
@@ -320,23 +360,25 @@ class Store:
 
     def acknowledge(self, reminder_id: str, occurrence: str, chat_id: int) -> None:
         profile = self.profile(chat_id)
-        audience = (profile.role if profile and profile.role else "parent")
+        audience = profile.role if profile and profile.role else "parent"
         with self._lock:
-            self._db.execute("INSERT INTO acknowledgements (reminder_id, occurrence, chat_id, audience)"
-                             " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                             (reminder_id, occurrence, chat_id, audience))
+            self._db.execute(
+                "INSERT INTO acknowledgements (reminder_id, occurrence, chat_id, audience)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (reminder_id, occurrence, chat_id, audience),
+            )
 
     def acknowledgement_counts(self) -> dict[tuple[str, str], int]:
         """Counts per reminder and audience only, never who."""
         with self._lock:
-            rows = self._db.execute("SELECT reminder_id, audience, COUNT(*) FROM acknowledgements"
-                                    " GROUP BY reminder_id, audience").fetchall()
+            rows = self._db.execute(
+                "SELECT reminder_id, audience, COUNT(*) FROM acknowledgements GROUP BY reminder_id, audience"
+            ).fetchall()
         return {(r, a): int(n) for r, a, n in rows}
 
     def draft_broadcast(self, text: str) -> int:
         with self._lock:
-            cursor = self._db.execute("INSERT INTO broadcasts (text, created_at) VALUES (?, ?)",
-                                      (text, _now_iso()))
+            cursor = self._db.execute("INSERT INTO broadcasts (text, created_at) VALUES (?, ?)", (text, _now_iso()))
             return int(cursor.lastrowid or 0)
 
     def broadcast(self, broadcast_id: int) -> tuple[str, str] | None:
@@ -348,10 +390,12 @@ class Store:
         with self._lock:
             by_role = self._db.execute(
                 "SELECT COALESCE(p.role, 'parent'), COUNT(DISTINCT p.chat_id) FROM profiles p JOIN subscriptions s"
-                " ON s.chat_id = p.chat_id WHERE p.blocked = 0 GROUP BY 1").fetchall()
+                " ON s.chat_id = p.chat_id WHERE p.blocked = 0 GROUP BY 1"
+            ).fetchall()
             by_topic = self._db.execute(
                 "SELECT s.topic, COUNT(*) FROM subscriptions s JOIN profiles p ON p.chat_id = s.chat_id"
-                " WHERE p.blocked = 0 GROUP BY 1").fetchall()
+                " WHERE p.blocked = 0 GROUP BY 1"
+            ).fetchall()
         return {"role": {r: int(n) for r, n in by_role}, "topic": {t: int(n) for t, n in by_topic}}
 
     def count(self, name: str, day: dt.date | None = None, by: int = 1) -> None:

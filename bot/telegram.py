@@ -144,14 +144,25 @@ async def send_replies(bot: Bot, chat_id: int, replies: list[Reply], editable: M
         body, markup = html.escape(reply.text, quote=False), _markup(reply)
         if reply.poll:
             poll = reply.poll
-            await _with_retry(partial(bot.send_poll, chat_id, poll.question, list(poll.options), type=Poll.QUIZ,
-                                      correct_option_ids=[poll.correct],  # type: ignore[list-item]  # 0-9, checked on load
-                                      explanation=poll.explanation,
-                                      is_anonymous=True))
+            await _with_retry(
+                partial(
+                    bot.send_poll,
+                    chat_id,
+                    poll.question,
+                    list(poll.options),
+                    type=Poll.QUIZ,
+                    correct_option_ids=[poll.correct],  # type: ignore[list-item]  # 0-9, checked on load
+                    explanation=poll.explanation,
+                    is_anonymous=True,
+                )
+            )
         elif reply.document:
             document = InputFile(reply.document.data, filename=reply.document.filename)
-            await _with_retry(partial(bot.send_document, chat_id, document, caption=body,
-                                      parse_mode=ParseMode.HTML, reply_markup=markup))
+            await _with_retry(
+                partial(
+                    bot.send_document, chat_id, document, caption=body, parse_mode=ParseMode.HTML, reply_markup=markup
+                )
+            )
         elif reply.edit and editable is not None and i == 0:
             await _with_retry(partial(editable.edit_text, body, parse_mode=ParseMode.HTML, reply_markup=markup))
         else:
@@ -171,8 +182,9 @@ class TelegramChannel:
             return
         for occ in due(book.reminders, book.calendar, self.services.clock()):
             r = occ.reminder
-            added = self.services.store.enqueue(r.id, occ.key, r.topic, list(r.audiences), list(r.grades),
-                                                list(r.langs), r.ack)
+            added = self.services.store.enqueue(
+                r.id, occ.key, r.topic, list(r.audiences), list(r.grades), list(r.langs), r.ack
+            )
             if added:
                 logger.info("queued reminder %s for %d chats", r.id, added)
 
@@ -214,8 +226,14 @@ class TelegramChannel:
     def _notice(self, key: str, language: str | None) -> Reply:
         """A notice that always names the police and ambulance numbers."""
         hotlines = self.services.dialogue.assistant.knowledge.hotlines
-        return Reply(text(key, interface_language(language), police=hotlines["police"].number,
-                          ambulance=hotlines["ambulance"].number))
+        return Reply(
+            text(
+                key,
+                interface_language(language),
+                police=hotlines["police"].number,
+                ambulance=hotlines["ambulance"].number,
+            )
+        )
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A question or a command from a private chat."""
@@ -253,8 +271,9 @@ class TelegramChannel:
             return
         user = update.effective_user
         try:
-            await send_replies(context.bot, update.effective_chat.id,
-                               [self._notice("error", user.language_code if user else None)])
+            await send_replies(
+                context.bot, update.effective_chat.id, [self._notice("error", user.language_code if user else None)]
+            )
         except Exception:
             logger.exception("could not send the error notice")
 
@@ -287,8 +306,9 @@ def build_application(settings: Settings, clock: Callable[[], dt.datetime] | Non
         await asyncio.get_running_loop().run_in_executor(None, services.open)
         if services.book is not None and app.job_queue is not None:
             # the job only enqueues; the sender task drains the outbox at its own rate
-            app.job_queue.run_repeating(channel.enqueue_due, interval=60, first=1,
-                                        job_kwargs={"misfire_grace_time": 3600, "coalesce": True})
+            app.job_queue.run_repeating(
+                channel.enqueue_due, interval=60, first=1, job_kwargs={"misfire_grace_time": 3600, "coalesce": True}
+            )
             channel.sender_task = asyncio.create_task(channel.send_outbox(make_bot(settings)))
         for lang in ("zh", "en"):
             commands = [BotCommand(name, description) for name, description in COMMANDS[lang]]

@@ -98,15 +98,18 @@ class Triager:
         self._unless = {r.id: [re.compile(p, re.IGNORECASE) for p in r.unless] for r in self._rules}
 
     @classmethod
-    def from_knowledge(cls, knowledge: Knowledge, embedder: Embedder | None = None,
-                       cache: EmbeddingCache | None = None) -> "Triager":
+    def from_knowledge(
+        cls, knowledge: Knowledge, embedder: Embedder | None = None, cache: EmbeddingCache | None = None
+    ) -> "Triager":
         """With an `embedder`, the example phrasings are embedded (through `cache`,
         so only once per embedder) and semantic matching is on."""
         spec = load_triage_file(knowledge.root / "triage.yaml", knowledge)
         if embedder is None or spec.examples is None:
             return cls(spec)
-        examples = {label: _embed_messages(phrases, embedder, cache)
-                    for label, phrases in (("crisis", spec.examples.crisis), ("none", spec.examples.none))}
+        examples = {
+            label: _embed_messages(phrases, embedder, cache)
+            for label, phrases in (("crisis", spec.examples.crisis), ("none", spec.examples.none))
+        }
         return cls(spec, examples)
 
     def classify(self, message: str, vector: np.ndarray | None = None) -> Verdict:
@@ -204,4 +207,3 @@ def load_triage_file(path: Path, knowledge: Knowledge) -> TriageFile:
             if unknown:
                 raise KnowledgeError(f"{path}:1: reply '{label}' names unknown hotline '{unknown[0]}'")
     return spec
-

@@ -67,8 +67,9 @@ def build_index(
     return manifest
 
 
-def write_index(directory: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray,
-                scope: np.ndarray) -> None:
+def write_index(
+    directory: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray, scope: np.ndarray
+) -> None:
     """Write all parts of an index into `directory` (also used by benchmarks). `scope`
     holds the embedded out-of-scope descriptions that calibrate `confident`."""
     dense = faiss.IndexFlatIP(vectors.shape[1])
@@ -92,8 +93,12 @@ def _embed(texts: list[str], embedder: Embedder, cache_path: Path, rebuild: bool
         missing = [i for i, h in enumerate(hashes) if h not in known]
         if missing:
             with tqdm(
-                total=len(missing), desc="embedding", unit="chunk", file=sys.stderr,
-                disable=not show_progress, leave=False,
+                total=len(missing),
+                desc="embedding",
+                unit="chunk",
+                file=sys.stderr,
+                disable=not show_progress,
+                leave=False,
             ) as bar:
                 fresh = embedder.encode_passages([texts[i] for i in missing], progress=bar.update)
             new = {hashes[i]: fresh[row] for row, i in enumerate(missing)}

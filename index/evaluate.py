@@ -34,14 +34,10 @@ class Metrics:
 
 def load_questions(path: Path) -> list[Question]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [
-        Question(d["q"], d["topic"], tuple(d["docs"]), d.get("lang", "zh"), d.get("audience"))
-        for d in data
-    ]
+    return [Question(d["q"], d["topic"], tuple(d["docs"]), d.get("lang", "zh"), d.get("audience")) for d in data]
 
 
-def evaluate(index: SearchIndex, questions: list[Question], mode: str = "hybrid",
-             use_audience: bool = True) -> Metrics:
+def evaluate(index: SearchIndex, questions: list[Question], mode: str = "hybrid", use_audience: bool = True) -> Metrics:
     topic1 = doc1 = doc3 = 0
     rr = 0.0
     misses = []

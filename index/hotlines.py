@@ -48,9 +48,7 @@ class Hotlines(Mapping[str, Hotline]):
     def render(self, text: str) -> str:
         """Replace every `{{hotline:KEY}}` with its number; unknown keys are left for
         `unknown_references` to report."""
-        return REFERENCE.sub(
-            lambda m: self._entries[m[1]].number if m[1] in self._entries else m[0], text
-        )
+        return REFERENCE.sub(lambda m: self._entries[m[1]].number if m[1] in self._entries else m[0], text)
 
     def unknown_references(self, text: str) -> list[str]:
         return [key for key in REFERENCE.findall(text) if key not in self._entries]

@@ -131,8 +131,11 @@ def knowledge_hash(root: Path) -> str:
     """A hash of what the index is built from (documents, hotlines, out-of-scope
     subjects), so an index knows whether it is stale; quizzes or reminders do not count."""
     digest = hashlib.sha256()
-    indexed = [p for p in _content_files(root, include_hotlines=True)
-               if p.is_relative_to(root / DOCS_DIR) or p in (root / HOTLINES_FILE, root / SCOPE_FILE)]
+    indexed = [
+        p
+        for p in _content_files(root, include_hotlines=True)
+        if p.is_relative_to(root / DOCS_DIR) or p in (root / HOTLINES_FILE, root / SCOPE_FILE)
+    ]
     for path in indexed:
         digest.update(str(path.relative_to(root)).encode())
         digest.update(b"\0")
@@ -177,8 +180,10 @@ def _load_scope(path: Path, problems: list[Problem]) -> tuple[str, ...]:
     if data is None:
         return ()
     items = data.get("out_of_scope") if isinstance(data, dict) else None
-    if set(data if isinstance(data, dict) else {}) - {"out_of_scope"} or not isinstance(items, list) or not all(
-        isinstance(i, str) and i.strip() for i in items
+    if (
+        set(data if isinstance(data, dict) else {}) - {"out_of_scope"}
+        or not isinstance(items, list)
+        or not all(isinstance(i, str) and i.strip() for i in items)
     ):
         problems.append(Problem(path, 1, "expected only 'out_of_scope': a list of non-empty strings"))
         return ()
@@ -311,8 +316,9 @@ def _with_section_meta(section: Section, meta: FrontMatter, path: Path, problems
             Problem(path, line, f"sources: expected numbers from 1 to {len(meta.sources)} (the front matter's list)")
         )
         numbers = []
-    return Section(section.heading, text, section.line, tuple(q.strip() for q in questions),
-                   tuple(n - 1 for n in numbers))
+    return Section(
+        section.heading, text, section.line, tuple(q.strip() for q in questions), tuple(n - 1 for n in numbers)
+    )
 
 
 def _check_across_documents(documents: list[Document], problems: list[Problem], today: dt.date) -> None:
@@ -330,9 +336,7 @@ def _check_across_documents(documents: list[Document], problems: list[Problem], 
                 problems.append(Problem(doc.path, line, f"related id '{rel}' does not exist"))
         if doc.is_expired(today):
             line = _line_of(front, r"^expires:", 1)
-            problems.append(
-                Problem(doc.path, line, f"expired on {doc.meta.expires}: not used in answers", fatal=False)
-            )
+            problems.append(Problem(doc.path, line, f"expired on {doc.meta.expires}: not used in answers", fatal=False))
 
 
 def _check_typed_numbers(path: Path, hotlines: Hotlines, problems: list[Problem]) -> None:
@@ -343,8 +347,11 @@ def _check_typed_numbers(path: Path, hotlines: Hotlines, problems: list[Problem]
     for lineno, line in enumerate(text.splitlines(), 1):
         for number in hotlines.typed_numbers(line):
             problems.append(
-                Problem(path, lineno, f"phone number '{number}' written out: use {{{{hotline:KEY}}}} "
-                        "and keep numbers in hotlines.yaml")
+                Problem(
+                    path,
+                    lineno,
+                    f"phone number '{number}' written out: use {{{{hotline:KEY}}}} and keep numbers in hotlines.yaml",
+                )
             )
 
 

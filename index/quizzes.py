@@ -51,7 +51,8 @@ class Quizzes:
         """`count` questions for the grade and language (falling back to Chinese), in
         an order fixed by `seed`, so a quiz can be replayed."""
         pool = [q for q in self.by_topic.get(topic, []) if q.lang == lang] or [
-            q for q in self.by_topic.get(topic, []) if q.lang == "zh"]
+            q for q in self.by_topic.get(topic, []) if q.lang == "zh"
+        ]
         fitting = [q for q in pool if grade is None or grade in q.grades] or pool
         if not fitting:
             return []

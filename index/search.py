@@ -80,8 +80,15 @@ class Preferences:
 class SearchIndex:
     """A loaded index. Open it once per process; searching is read-only and cheap."""
 
-    def __init__(self, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index,
-                 lexical: bm25s.BM25, scope: np.ndarray, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        manifest: Manifest,
+        chunks: list[Chunk],
+        dense: faiss.Index,
+        lexical: bm25s.BM25,
+        scope: np.ndarray,
+        embedder: Embedder,
+    ) -> None:
         self.manifest = manifest
         self.chunks = chunks
         self._dense = dense
@@ -112,13 +119,10 @@ class SearchIndex:
             scope = np.load(directory / SCOPE)
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
             raise IndexCorruptError(
-                f"index in {directory} is damaged ({exc.__class__.__name__}): "
-                "run `safebot index build --rebuild`"
+                f"index in {directory} is damaged ({exc.__class__.__name__}): run `safebot index build --rebuild`"
             ) from exc
         if dense.ntotal != len(chunks) or dense.d != manifest.dim:
-            raise IndexCorruptError(
-                f"index in {directory} is inconsistent: run `safebot index build --rebuild`"
-            )
+            raise IndexCorruptError(f"index in {directory} is inconsistent: run `safebot index build --rebuild`")
         return cls(manifest, chunks, dense, lexical, scope, embedder)
 
     def embed_query(self, query: str) -> np.ndarray:
@@ -126,8 +130,16 @@ class SearchIndex:
         too (triage) embeds once."""
         return self._embedder.encode_queries([normalize(query[:MAX_QUERY_CHARS])])
 
-    def search(self, query: str, *, top_k: int = 5, prefs: Preferences | None = None,
-               today: dt.date | None = None, mode: str = "hybrid", vector: np.ndarray | None = None) -> SearchResult:
+    def search(
+        self,
+        query: str,
+        *,
+        top_k: int = 5,
+        prefs: Preferences | None = None,
+        today: dt.date | None = None,
+        mode: str = "hybrid",
+        vector: np.ndarray | None = None,
+    ) -> SearchResult:
         """`mode` is 'hybrid', 'dense' or 'lexical' (the last two for measuring);
         `vector` is the query's embedding when the caller already has it."""
         prefs = prefs or Preferences()
@@ -177,8 +189,15 @@ class SearchIndex:
             if key in seen:
                 continue
             seen.add(key)
-            hits.append(Hit(chunk, self._boost((i, score), prefs, lang), dense_ranks.get(i),
-                            lexical_ranks.get(i), cosines.get(i, 0.0)))
+            hits.append(
+                Hit(
+                    chunk,
+                    self._boost((i, score), prefs, lang),
+                    dense_ranks.get(i),
+                    lexical_ranks.get(i),
+                    cosines.get(i, 0.0),
+                )
+            )
             if len(hits) >= top_k:
                 break
         best = max((h.cosine for h in hits), default=0.0)

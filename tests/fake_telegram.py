@@ -20,16 +20,38 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 TOKEN = "1234567890:AAE-fake_token-for-the-local-bot-api-x"  # shaped like a real one
-BOT_USER = {"id": 999000, "is_bot": True, "first_name": "SafeBot", "username": "safebot_test_bot",
-            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
-_JSON_FIELDS = {"reply_markup", "commands", "options", "allowed_updates", "entities", "scope", "link_preview_options",
-                "correct_option_ids"}
+BOT_USER = {
+    "id": 999000,
+    "is_bot": True,
+    "first_name": "SafeBot",
+    "username": "safebot_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+_JSON_FIELDS = {
+    "reply_markup",
+    "commands",
+    "options",
+    "allowed_updates",
+    "entities",
+    "scope",
+    "link_preview_options",
+    "correct_option_ids",
+}
 
 
 HANG_SECONDS = 1.5
 _CHAT_FAILURES: dict[str, Any] = {
-    "429": (429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
-                  "parameters": {"retry_after": 1}}),
+    "429": (
+        429,
+        {
+            "ok": False,
+            "error_code": 429,
+            "description": "Too Many Requests: retry after 1",
+            "parameters": {"retry_after": 1},
+        },
+    ),
     "403": (403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}),
     "notfound": (400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}),
     "500": (500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}),
@@ -120,15 +142,35 @@ class FakeTelegram:
         return self.push({"message": message})
 
     def push_button(self, chat_id: int, data: str, message_id: int, language: str = "zh-hans") -> int:
-        bot_message = {"message_id": message_id, "date": int(time.time()), "chat": self._chat(chat_id, "private"),
-                       "from": BOT_USER, "text": "…"}
-        return self.push({"callback_query": {"id": f"cb{message_id}-{len(self.updates)}",
-                                             "from": self._user(chat_id, language), "chat_instance": "ci",
-                                             "message": bot_message, "data": data}})
+        bot_message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, "private"),
+            "from": BOT_USER,
+            "text": "…",
+        }
+        return self.push(
+            {
+                "callback_query": {
+                    "id": f"cb{message_id}-{len(self.updates)}",
+                    "from": self._user(chat_id, language),
+                    "chat_instance": "ci",
+                    "message": bot_message,
+                    "data": data,
+                }
+            }
+        )
 
     def push_sticker(self, chat_id: int) -> int:
-        sticker = {"file_id": "s1", "file_unique_id": "u1", "type": "regular", "width": 512, "height": 512,
-                   "is_animated": False, "is_video": False}
+        sticker = {
+            "file_id": "s1",
+            "file_unique_id": "u1",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
         return self.push({"message": self._message(chat_id, "private", "zh-hans", sticker=sticker)})
 
     def push_photo(self, chat_id: int) -> int:
@@ -141,14 +183,21 @@ class FakeTelegram:
         return self.push({"edited_message": message})
 
     def push_channel_post(self, chat_id: int, text: str) -> int:
-        post = {"message_id": 1, "date": int(time.time()), "chat": {"id": chat_id, "type": "channel",
-                                                                     "title": "news"}, "text": text}
+        post = {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "channel", "title": "news"},
+            "text": text,
+        }
         return self.push({"channel_post": post})
 
     def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[dict[str, Any]]:
         with self._cond:
-            return [c.params for c in self.calls if c.method == method
-                    and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))]
+            return [
+                c.params
+                for c in self.calls
+                if c.method == method and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))
+            ]
 
     def wait_for(self, predicate: Any, timeout: float = 30.0) -> None:
         """Block until `predicate(self)` holds; fail the test after `timeout`."""
@@ -169,9 +218,9 @@ class FakeTelegram:
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         prefix = "/bot"
         path = request.path
-        if not path.startswith(prefix) or "/" not in path[len(prefix):]:
+        if not path.startswith(prefix) or "/" not in path[len(prefix) :]:
             return self._reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
-        token, method = path[len(prefix):].split("/", 1)
+        token, method = path[len(prefix) :].split("/", 1)
         if token != self.token:
             return self._reply(request, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
         params = self._params(request)
@@ -221,20 +270,41 @@ class FakeTelegram:
             return BOT_USER
         if method in ("sendMessage", "editMessageText", "sendDocument", "sendPoll"):
             chat_id = int(params.get("chat_id", 0))
-            message: dict[str, Any] = {"message_id": next(self._ids) + 1000, "date": int(time.time()),
-                                       "chat": self._chat(chat_id, "private"), "from": BOT_USER}
+            message: dict[str, Any] = {
+                "message_id": next(self._ids) + 1000,
+                "date": int(time.time()),
+                "chat": self._chat(chat_id, "private"),
+                "from": BOT_USER,
+            }
             if "text" in params:
                 message["text"] = params["text"]
             if method == "sendDocument":
-                message["document"] = {"file_id": "d1", "file_unique_id": "du1",
-                                       "file_name": params.get("document_name", "file")}
+                message["document"] = {
+                    "file_id": "d1",
+                    "file_unique_id": "du1",
+                    "file_name": params.get("document_name", "file"),
+                }
             if method == "sendPoll":
                 options = params.get("options") or []
-                message["poll"] = {"id": "poll1", "question": params.get("question", ""), "options": [
-                    {"text": o if isinstance(o, str) else o.get("text", ""), "voter_count": 0,
-                     "persistent_id": str(i)} for i, o in enumerate(options)],
-                    "total_voter_count": 0, "is_closed": False, "is_anonymous": True, "type": "quiz",
-                    "allows_multiple_answers": False, "allows_revoting": False, "members_only": False}
+                message["poll"] = {
+                    "id": "poll1",
+                    "question": params.get("question", ""),
+                    "options": [
+                        {
+                            "text": o if isinstance(o, str) else o.get("text", ""),
+                            "voter_count": 0,
+                            "persistent_id": str(i),
+                        }
+                        for i, o in enumerate(options)
+                    ],
+                    "total_voter_count": 0,
+                    "is_closed": False,
+                    "is_anonymous": True,
+                    "type": "quiz",
+                    "allows_multiple_answers": False,
+                    "allows_revoting": False,
+                    "members_only": False,
+                }
             if "reply_markup" in params:
                 message["reply_markup"] = params["reply_markup"]
             return message
@@ -291,8 +361,13 @@ class FakeTelegram:
         return {"id": abs(user_id), "is_bot": False, "first_name": "User", "language_code": language}
 
     def _message(self, chat_id: int, chat_type: str, language: str, **content: Any) -> dict[str, Any]:
-        return {"message_id": next(self._ids) + 500_000, "date": int(time.time()),
-                "chat": self._chat(chat_id, chat_type), "from": self._user(chat_id, language), **content}
+        return {
+            "message_id": next(self._ids) + 500_000,
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, chat_type),
+            "from": self._user(chat_id, language),
+            **content,
+        }
 
 
 class BotThread:
@@ -312,8 +387,9 @@ class BotThread:
 
         asyncio.set_event_loop(self.loop)
         try:
-            self.app.run_polling(stop_signals=None, poll_interval=0, timeout=1, close_loop=False,
-                                 allowed_updates=Update.ALL_TYPES)
+            self.app.run_polling(
+                stop_signals=None, poll_interval=0, timeout=1, close_loop=False, allowed_updates=Update.ALL_TYPES
+            )
         except BaseException as exc:  # surfaced by stop()
             self.error = exc
 

@@ -43,8 +43,17 @@ def test_ask_json_lines_from_stdin(run_cli, real_env) -> None:  # type: ignore[n
     for row in rows:
         assert set(row) == {"question", "triage", "confident", "results", "reply"}
         assert row["triage"] == "none" and len(row["results"]) == 3
-        assert set(row["results"][0]) == {"doc_id", "title", "topic", "audiences", "lang", "section", "text",
-                                          "score", "source"}
+        assert set(row["results"][0]) == {
+            "doc_id",
+            "title",
+            "topic",
+            "audiences",
+            "lang",
+            "section",
+            "text",
+            "score",
+            "source",
+        }
     assert rows[0]["results"][0]["topic"] == "violence"
     assert rows[1]["results"][0]["lang"] == "en"
 
@@ -75,14 +84,17 @@ def test_huge_question_is_truncated_with_a_note(run_cli, real_env) -> None:  # t
     assert "太长" in result.out
 
 
-@pytest.mark.parametrize(("args", "stdin", "message"), [
-    (("ask", ""), b"", "empty question"),
-    (("ask",), b"\n  \n", "no question given"),
-    (("ask",), b"\xff\xfe\xfa", "not valid UTF-8"),
-    (("ask", "x", "--audience", "grandma"), b"", "'grandma' is not one of"),
-    (("ask", "x", "--grade", "phd"), b"", "'phd' is not one of"),
-    (("ask", "x", "--lang", "fr"), b"", "'fr' is not one of"),
-])
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (("ask", ""), b"", "empty question"),
+        (("ask",), b"\n  \n", "no question given"),
+        (("ask",), b"\xff\xfe\xfa", "not valid UTF-8"),
+        (("ask", "x", "--audience", "grandma"), b"", "'grandma' is not one of"),
+        (("ask", "x", "--grade", "phd"), b"", "'phd' is not one of"),
+        (("ask", "x", "--lang", "fr"), b"", "'fr' is not one of"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(run_cli, real_env, args, stdin, message) -> None:  # type: ignore[no-untyped-def]
     result = run_cli(*args, stdin=stdin)
     assert result.code == 2
@@ -152,17 +164,24 @@ def test_index_info_without_an_index(run_cli) -> None:  # type: ignore[no-untype
 def test_cold_ask_in_a_new_process(real_data_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The console script end to end, as a user would run it."""
     monkeypatch.setenv("SAFEBOT_DATA_DIR", str(real_data_dir))
-    done = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "过马路要注意什么"],
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json", "过马路要注意什么"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["results"][0]["topic"] == "traffic"
 
 
 def test_answering_with_the_default_embedder_never_imports_torch(real_data_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("SAFEBOT_DATA_DIR", str(real_data_dir))
-    code = ("import sys; from bot.assistant import Assistant; from bot.settings import Settings; "
-            "Assistant.open(Settings.from_env()).answer('溺水'); print(sorted(m for m in sys.modules "
-            "if m.split('.')[0] in ('torch', 'sentence_transformers', 'transformers')))")
+    code = (
+        "import sys; from bot.assistant import Assistant; from bot.settings import Settings; "
+        "Assistant.open(Settings.from_env()).answer('溺水'); print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('torch', 'sentence_transformers', 'transformers')))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
@@ -192,11 +211,14 @@ def test_send_due_dry_run_changes_nothing(run_cli, tmp_path) -> None:  # type: i
     store.close()
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("reminders", "upcoming", "--from", "June"), "--from must be a date"),
-    (("reminders", "send-due", "--now", "soon"), "--now must be an ISO time"),
-    (("reminders", "send-due", "--now", "2027-06-26T18:40"), "TELEGRAM_BOT_TOKEN is not set"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("reminders", "upcoming", "--from", "June"), "--from must be a date"),
+        (("reminders", "send-due", "--now", "soon"), "--now must be an ISO time"),
+        (("reminders", "send-due", "--now", "2027-06-26T18:40"), "TELEGRAM_BOT_TOKEN is not set"),
+    ],
+)
 def test_reminder_commands_bad_input(run_cli, args, message) -> None:  # type: ignore[no-untyped-def]
     result = run_cli(*args)
     assert result.code == 2 and message in _one_line_error(result.err)

@@ -128,12 +128,20 @@ def test_forget_asks_first_then_deletes(dialogue: Dialogue, store: Store) -> Non
     assert done.edit and store.profile(CHAT) is None
 
 
-@pytest.mark.parametrize(("command", "says", "button"), [
-    ("/help", "直接发问题", None), ("/about", "知识库", None), ("/hotlines", "12356", None),
-    ("/emergency", "正在发生危险", "doc:card-"), ("/topics", "选择一个主题", "topic:drowning"),
-    ("/settings", "当前设置", None)])
-def test_every_command_answers_with_its_own_reply(dialogue: Dialogue, command: str, says: str,
-                                                   button: str | None) -> None:
+@pytest.mark.parametrize(
+    ("command", "says", "button"),
+    [
+        ("/help", "直接发问题", None),
+        ("/about", "知识库", None),
+        ("/hotlines", "12356", None),
+        ("/emergency", "正在发生危险", "doc:card-"),
+        ("/topics", "选择一个主题", "topic:drowning"),
+        ("/settings", "当前设置", None),
+    ],
+)
+def test_every_command_answers_with_its_own_reply(
+    dialogue: Dialogue, command: str, says: str, button: str | None
+) -> None:
     [reply] = dialogue.handle(Incoming(CHAT, command))
     assert says in reply.text
     if button:
@@ -165,8 +173,6 @@ def test_long_text_is_split_at_paragraphs_below_the_limit() -> None:
     assert all(p.startswith("第") for p in parts)
     assert "".join(p.replace("\n\n", "") for p in parts) == "".join(paragraphs)
     assert split_text("x" * 9000, limit=4000) == ["x" * 4000, "x" * 4000, "x" * 1000]
-
-
 
 
 @pytest.fixture

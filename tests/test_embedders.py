@@ -45,8 +45,9 @@ def minilm() -> SentenceTransformersEmbedder:
     return embedder
 
 
-def test_sentence_transformers_index_answers_english_questions(minilm: SentenceTransformersEmbedder,
-                                                               tmp_path: Path) -> None:
+def test_sentence_transformers_index_answers_english_questions(
+    minilm: SentenceTransformersEmbedder, tmp_path: Path
+) -> None:
     """English documents only: all-MiniLM-L6-v2 is an English model."""
     import shutil
 
@@ -59,8 +60,9 @@ def test_sentence_transformers_index_answers_english_questions(minilm: SentenceT
             doc.unlink()
     for doc in (knowledge / "docs").rglob("*.md"):  # drop links to the removed Chinese documents
         text = doc.read_text(encoding="utf-8")
-        doc.write_text("\n".join(line for line in text.splitlines() if not line.startswith("related:")),
-                       encoding="utf-8")
+        doc.write_text(
+            "\n".join(line for line in text.splitlines() if not line.startswith("related:")), encoding="utf-8"
+        )
     (knowledge / "triage.yaml").unlink()
     manifest = build_index(knowledge, tmp_path / "var", minilm, show_progress=False)
     assert manifest.embedder.startswith("sentence-transformers:") and manifest.dim == 384

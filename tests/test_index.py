@@ -21,8 +21,9 @@ def _build(knowledge: Path, data: Path, embedder: FakeEmbedder, **kw: bool) -> S
     return SearchIndex.load(index_path(data), embedder)
 
 
-def test_build_writes_a_manifest_and_switches_in(knowledge_copy: Path, tmp_path: Path,
-                                                 fake_embedder: FakeEmbedder) -> None:
+def test_build_writes_a_manifest_and_switches_in(
+    knowledge_copy: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
     data = tmp_path / "data"
     index = _build(knowledge_copy, data, fake_embedder)
     manifest = Manifest.read(index_path(data))
@@ -42,8 +43,9 @@ def test_rebuild_embeds_only_what_changed(knowledge_copy: Path, tmp_path: Path) 
     index = _build(knowledge_copy, data, first)
     assert first.passages_embedded >= len(index.chunks)
     doc = knowledge_copy / "docs" / "drowning" / "drowning-parent-zh.md"
-    doc.write_text(doc.read_text(encoding="utf-8") + "\n## 新增小节：水库边的警示牌\n- 看到警示牌不要靠近。\n",
-                   encoding="utf-8")
+    doc.write_text(
+        doc.read_text(encoding="utf-8") + "\n## 新增小节：水库边的警示牌\n- 看到警示牌不要靠近。\n", encoding="utf-8"
+    )
     second = FakeEmbedder()
     _build(knowledge_copy, data, second)
     assert 1 <= second.passages_embedded <= 3
@@ -52,8 +54,9 @@ def test_rebuild_embeds_only_what_changed(knowledge_copy: Path, tmp_path: Path) 
     assert third.passages_embedded >= len(index.chunks)
 
 
-def test_interrupted_build_keeps_the_old_index(knowledge_copy: Path, tmp_path: Path,
-                                               fake_embedder: FakeEmbedder) -> None:
+def test_interrupted_build_keeps_the_old_index(
+    knowledge_copy: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
     data = tmp_path / "data"
     _build(knowledge_copy, data, fake_embedder)
     before = index_path(data).resolve()
@@ -79,8 +82,9 @@ def test_invalid_knowledge_never_builds(knowledge_copy: Path, tmp_path: Path, fa
     assert not index_path(tmp_path / "data").exists()
 
 
-def test_index_from_another_embedder_is_refused(knowledge_copy: Path, tmp_path: Path,
-                                                fake_embedder: FakeEmbedder) -> None:
+def test_index_from_another_embedder_is_refused(
+    knowledge_copy: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
     data = tmp_path / "data"
     _build(knowledge_copy, data, fake_embedder)
     with pytest.raises(IndexMismatchError, match=r"built with embedder 'fake:fake'.*safebot index build --rebuild"):
@@ -89,8 +93,9 @@ def test_index_from_another_embedder_is_refused(knowledge_copy: Path, tmp_path: 
         open_index(knowledge_copy, data, FakeEmbedder(name="other"))
 
 
-def test_missing_and_damaged_index_files_are_clear_errors(knowledge_copy: Path, tmp_path: Path,
-                                                          fake_embedder: FakeEmbedder) -> None:
+def test_missing_and_damaged_index_files_are_clear_errors(
+    knowledge_copy: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
     data = tmp_path / "data"
     with pytest.raises(IndexMissingError):
         SearchIndex.load(index_path(data), fake_embedder)
@@ -140,12 +145,15 @@ def test_audience_is_a_preference_not_a_filter(fake_index: SearchIndex) -> None:
     question = "防溺水 暑假 游泳"
     teacher = fake_index.search(question, top_k=5, prefs=Preferences(audience="teacher")).hits
     assert "teacher" in teacher[0].chunk.audiences
-    assert any("teacher" not in h.chunk.audiences for h in
-               fake_index.search(question, top_k=30, prefs=Preferences(audience="teacher")).hits)
+    assert any(
+        "teacher" not in h.chunk.audiences
+        for h in fake_index.search(question, top_k=30, prefs=Preferences(audience="teacher")).hits
+    )
 
 
-def test_expired_documents_are_never_returned(knowledge_copy: Path, tmp_path: Path,
-                                              fake_embedder: FakeEmbedder) -> None:
+def test_expired_documents_are_never_returned(
+    knowledge_copy: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
     doc = knowledge_copy / "docs" / "violence" / "violence-knives-zh.md"
     text = doc.read_text(encoding="utf-8")
     expiring = re.sub(r"^updated: .*$", r"\g<0>\nexpires: 2026-12-31", text, count=1, flags=re.MULTILINE)

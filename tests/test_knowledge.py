@@ -23,8 +23,12 @@ def test_shipped_knowledge_has_no_errors(shipped) -> None:  # type: ignore[no-un
 
 
 def test_every_topic_and_audience_has_a_chinese_document(shipped) -> None:  # type: ignore[no-untyped-def]
-    covered = {(d.meta.topic, a) for d in shipped.documents if d.meta.lang == "zh" and d.meta.kind == "guide"
-               for a in d.meta.audiences}
+    covered = {
+        (d.meta.topic, a)
+        for d in shipped.documents
+        if d.meta.lang == "zh" and d.meta.kind == "guide"
+        for a in d.meta.audiences
+    }
     missing = [(t, a) for t in TOPICS for a in AUDIENCES if (t, a) not in covered]
     assert missing == []
 
@@ -35,10 +39,19 @@ def test_core_topics_have_english_documents_for_students_and_parents(shipped) ->
         assert (topic, "student") in covered and (topic, "parent") in covered, topic
 
 
-@pytest.mark.parametrize("card", [
-    "card-drowning-rescue-zh", "card-after-rescue-zh", "card-knife-fight-zh", "card-suicide-zh",
-    "card-fire-zh", "card-gas-zh", "card-stranger-zh", "card-fraud-call-zh",
-])
+@pytest.mark.parametrize(
+    "card",
+    [
+        "card-drowning-rescue-zh",
+        "card-after-rescue-zh",
+        "card-knife-fight-zh",
+        "card-suicide-zh",
+        "card-fire-zh",
+        "card-gas-zh",
+        "card-stranger-zh",
+        "card-fraud-call-zh",
+    ],
+)
 def test_what_to_do_now_cards_exist(shipped, card: str) -> None:  # type: ignore[no-untyped-def]
     assert shipped.document(card).meta.kind == "card"
 

@@ -54,15 +54,27 @@ def test_every_format_renders(maker: LessonMaker, kind: str, fmt: str) -> None:
 
 def test_plan_has_every_part(maker: LessonMaker) -> None:
     text = maker.markdown(LessonRequest("drowning", "primary", "plan", date=DAY))
-    for part in ("教学目标", "课时与准备", "导入", "案例讨论", "安全要点", "情景演练", "知识小测", "参考答案", "小结",
-                 "家庭任务", "资料来源"):
+    for part in (
+        "教学目标",
+        "课时与准备",
+        "导入",
+        "案例讨论",
+        "安全要点",
+        "情景演练",
+        "知识小测",
+        "参考答案",
+        "小结",
+        "家庭任务",
+        "资料来源",
+    ):
         assert part in text, part
     assert "40分钟" in text and "2026—2027学年第一学期" in text
 
 
 def test_letter_docx_has_headings_and_reply_slip(maker: LessonMaker) -> None:
-    data = maker.render(LessonRequest("drowning", "primary", "letter", school="阳光小学", class_name="三(2)班",
-                                      date=DAY), "docx")
+    data = maker.render(
+        LessonRequest("drowning", "primary", "letter", school="阳光小学", class_name="三(2)班", date=DAY), "docx"
+    )
     doc = Docx(io.BytesIO(data))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert headings[0] == "致家长的一封信：防溺水" and "回执" in headings
@@ -88,8 +100,9 @@ class _Collector(HTMLParser):
 
 def test_html_escapes_what_teachers_type(maker: LessonMaker) -> None:
     school = '<script>alert(1)</script>一中 & "实验" *星* [链接](x)'
-    html = maker.render(LessonRequest("violence", "high", "letter", school=school, class_name="<b>高一</b>",
-                                      date=DAY), "html").decode()
+    html = maker.render(
+        LessonRequest("violence", "high", "letter", school=school, class_name="<b>高一</b>", date=DAY), "html"
+    ).decode()
     parser = _Collector()
     parser.feed(html)
     assert "script" not in parser.tags
@@ -115,8 +128,9 @@ def test_unknown_choices_list_the_valid_ones(maker: LessonMaker, field: str, val
 
 def test_template_error_names_template_and_line(knowledge_copy: Path) -> None:
     template = knowledge_copy / "lessons" / "pledge.md.j2"
-    template.write_text(template.read_text(encoding="utf-8").replace("{{ date }}", "{{ no_such_value }}"),
-                        encoding="utf-8")
+    template.write_text(
+        template.read_text(encoding="utf-8").replace("{{ date }}", "{{ no_such_value }}"), encoding="utf-8"
+    )
     with pytest.raises(KnowledgeError, match=r"pledge\.md\.j2:\d+: 'no_such_value' is undefined"):
         maker_for(knowledge_copy).markdown(LessonRequest("drowning", "primary", "pledge"))
     template.write_text("{% for x in %}\n", encoding="utf-8")
@@ -126,16 +140,30 @@ def test_template_error_names_template_and_line(knowledge_copy: Path) -> None:
 
 def test_cli_writes_files_and_refuses_to_overwrite(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "plan.docx"
-    first = run_cli("lesson", "traffic", "--grade", "middle", "--kind", "plan", "--format", "docx", "-o", str(out),
-                    "--school", "../../etc/passwd")
+    first = run_cli(
+        "lesson",
+        "traffic",
+        "--grade",
+        "middle",
+        "--kind",
+        "plan",
+        "--format",
+        "docx",
+        "-o",
+        str(out),
+        "--school",
+        "../../etc/passwd",
+    )
     assert first.code == 0 and out.exists()
     again = run_cli("lesson", "traffic", "--grade", "middle", "--kind", "plan", "--format", "docx", "-o", str(out))
     assert again.code == 2 and "already exists: use --force" in again.err
-    forced = run_cli("lesson", "traffic", "--grade", "middle", "--kind", "plan", "--format", "docx", "-o", str(out),
-                     "--force")
+    forced = run_cli(
+        "lesson", "traffic", "--grade", "middle", "--kind", "plan", "--format", "docx", "-o", str(out), "--force"
+    )
     assert forced.code == 0
-    default = run_cli("lesson", "traffic", "--grade", "high", "--kind", "poster", "--format", "html",
-                      "--school", "../evil")
+    default = run_cli(
+        "lesson", "traffic", "--grade", "high", "--kind", "poster", "--format", "html", "--school", "../evil"
+    )
     assert default.code == 0 and Path("traffic-high-poster.html").exists()
     assert not Path("../evil").exists()
 
@@ -153,8 +181,9 @@ def test_cli_markdown_goes_to_stdout(run_cli) -> None:  # type: ignore[no-untype
 
 
 def test_cli_date_and_term(run_cli) -> None:  # type: ignore[no-untyped-def]
-    result = run_cli("lesson", "traffic", "--grade", "primary", "--kind", "pledge", "--date", "2027-03-01",
-                     "--term", "第二学期")
+    result = run_cli(
+        "lesson", "traffic", "--grade", "primary", "--kind", "pledge", "--date", "2027-03-01", "--term", "第二学期"
+    )
     assert result.code == 0 and "2027年3月1日" in result.out
     bad = run_cli("lesson", "traffic", "--grade", "primary", "--kind", "pledge", "--date", "tomorrow")
     assert bad.code == 2 and "--date must be a date" in bad.err
@@ -176,8 +205,13 @@ def _bullets(markdown: str) -> list[str]:
 
 
 def _document_bullets(maker: LessonMaker, topic: str) -> set[str]:
-    return {point for doc in maker.knowledge.documents if doc.meta.topic == topic
-            for section in doc.sections for point in key_points(section.text, limit=50)}
+    return {
+        point
+        for doc in maker.knowledge.documents
+        if doc.meta.topic == topic
+        for section in doc.sections
+        for point in key_points(section.text, limit=50)
+    }
 
 
 @pytest.mark.parametrize("topic", TOPICS)
@@ -256,7 +290,7 @@ def test_kb_check_reports_a_missing_topic(knowledge_copy: Path, run_cli, monkeyp
     pledges = knowledge_copy / "lessons" / "pledges.yaml"
     text = pledges.read_text(encoding="utf-8")
     start = text.index("\nhome_holiday:\n")
-    pledges.write_text(text[:start + 1], encoding="utf-8")
+    pledges.write_text(text[: start + 1], encoding="utf-8")
     _edit(knowledge_copy / "lessons" / "cases.yaml", "\ntraffic:", "\ntrafic:")
     monkeypatch.setenv("SAFEBOT_KNOWLEDGE_DIR", str(knowledge_copy))
     result = run_cli("kb", "check")

@@ -26,7 +26,6 @@ from tests.fake_telegram import TOKEN, FakeTelegram
 SUBSCRIBERS = 2000
 
 
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     s = Store(f"sqlite:///{tmp_path / 'outbox.sqlite3'}")
@@ -73,8 +72,9 @@ def test_broadcast_to_2000_with_faults_delivers_exactly_once(fake: FakeTelegram,
 
     async def run():  # type: ignore[no-untyped-def]
         async with bot_for(fake) as bot:
-            return await OutboxSender(store, bot, book, rate=0, concurrency=8,
-                                      now=lambda: dt.datetime(2027, 6, 26, 18, 30, tzinfo=TZ)).drain()
+            return await OutboxSender(
+                store, bot, book, rate=0, concurrency=8, now=lambda: dt.datetime(2027, 6, 26, 18, 30, tzinfo=TZ)
+            ).drain()
 
     summary = asyncio.run(run())
     counts = collections.Counter(chat for chat, _ in fake.delivered)
@@ -133,8 +133,9 @@ def test_a_429_pauses_every_worker(fake: FakeTelegram, store: Store, book) -> No
 
     async def run():  # type: ignore[no-untyped-def]
         async with bot_for(fake) as bot:
-            return await OutboxSender(store, bot, book, rate=0, concurrency=8,
-                                      now=lambda: dt.datetime(2027, 6, 26, 18, 30, tzinfo=TZ)).drain()
+            return await OutboxSender(
+                store, bot, book, rate=0, concurrency=8, now=lambda: dt.datetime(2027, 6, 26, 18, 30, tzinfo=TZ)
+            ).drain()
 
     summary = asyncio.run(run())
     sends = [c.at for c in fake.calls if c.method == "sendMessage"]
@@ -146,8 +147,7 @@ def test_a_429_pauses_every_worker(fake: FakeTelegram, store: Store, book) -> No
     assert collections.Counter(chat for chat, _ in fake.delivered) == dict.fromkeys(chats, 1)
 
 
-def test_quiet_hours_stop_a_long_drain_and_it_resumes_in_the_morning(fake: FakeTelegram, store: Store,
-                                                                     book) -> None:  # type: ignore[no-untyped-def]
+def test_quiet_hours_stop_a_long_drain_and_it_resumes_in_the_morning(fake: FakeTelegram, store: Store, book) -> None:  # type: ignore[no-untyped-def]
     chats = add_subscribers(store, 120)
     store.enqueue("summer-drowning-week-before", "2027-06-26", "drowning", ["parent"], ["primary"], ["zh"], True)
     ticks = iter(range(10_000))
@@ -187,8 +187,13 @@ def test_sender_killed_half_way_finishes_without_loss(fake: FakeTelegram, tmp_pa
     store = Store(f"sqlite:///{database}")
     chats = add_subscribers(store, SUBSCRIBERS)
     store.close()
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "SAFEBOT_TELEGRAM_BASE_URL": fake.url,
-           "SAFEBOT_DATABASE_URL": f"sqlite:///{database}", "SAFEBOT_DATA_DIR": str(tmp_path / "var")}
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "SAFEBOT_TELEGRAM_BASE_URL": fake.url,
+        "SAFEBOT_DATABASE_URL": f"sqlite:///{database}",
+        "SAFEBOT_DATA_DIR": str(tmp_path / "var"),
+    }
     command = [sys.executable, "-m", "bot", "reminders", "send-due", "--now", "2027-06-26T18:35", "--rate", "400"]
     first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -225,11 +230,17 @@ def test_two_sender_processes_deliver_every_row_exactly_once(fake: FakeTelegram,
     broadcast = store.draft_broadcast("暑假防溺水：六不一会，记住了吗？")
     assert store.enqueue_broadcast(broadcast) == ROWS
     store.close()
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "SAFEBOT_TELEGRAM_BASE_URL": fake.url,
-           "SAFEBOT_DATABASE_URL": f"sqlite:///{database}", "SAFEBOT_DATA_DIR": str(tmp_path / "var")}
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "SAFEBOT_TELEGRAM_BASE_URL": fake.url,
+        "SAFEBOT_DATABASE_URL": f"sqlite:///{database}",
+        "SAFEBOT_DATA_DIR": str(tmp_path / "var"),
+    }
     command = [sys.executable, "-m", "bot", "reminders", "send-due", "--now", "2027-03-03T10:00", "--rate", "0"]
-    senders = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for _ in range(2)]
+    senders = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=600) for p in senders]
     assert [p.returncode for p in senders] == [0, 0], outputs
     sent = [int(out.split("sent ", 1)[1].split(",")[0]) for out, _ in outputs]

@@ -65,8 +65,10 @@ def test_every_day_of_the_school_year(book) -> None:  # type: ignore[no-untyped-
     in_year = {k for k, o in expected.items() if o.at <= end}
     assert in_year <= set(first_due)
     late_from_last_year = {k for k in first_due if k not in expected}
-    assert all(first_due[k] < dt.datetime.combine(YEAR_START, dt.time(0), TZ) + dt.timedelta(days=3)
-               for k in late_from_last_year), late_from_last_year
+    assert all(
+        first_due[k] < dt.datetime.combine(YEAR_START, dt.time(0), TZ) + dt.timedelta(days=3)
+        for k in late_from_last_year
+    ), late_from_last_year
     for key in in_year:
         occ = expected[key]
         assert occ.at <= first_due[key] < occ.at + dt.timedelta(minutes=30), key
@@ -75,8 +77,9 @@ def test_every_day_of_the_school_year(book) -> None:  # type: ignore[no-untyped-
         if rule.weekly:  # on its weekday at its time, or moved out of quiet hours to the next 07:00
             at = dt.time.fromisoformat(rule.weekly.time)
             scheduled = [dt.datetime.combine(occ.at.date() - dt.timedelta(days=d), at, TZ) for d in (0, 1)]
-            assert any(s.strftime("%a").lower()[:3] == rule.weekly.weekday and deliver_at(s) == occ.at
-                       for s in scheduled), (key, occ.at)
+            assert any(
+                s.strftime("%a").lower()[:3] == rule.weekly.weekday and deliver_at(s) == occ.at for s in scheduled
+            ), (key, occ.at)
             assert rule.weekly.from_ <= occ.at.strftime("%m-%d") <= rule.weekly.to
         if rule.before_event:
             event = book.calendar.events[rule.before_event.event]

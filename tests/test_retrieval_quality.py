@@ -32,15 +32,19 @@ def test_hybrid_meets_the_quality_targets(real_index: SearchIndex) -> None:
     assert metrics.doc_hit3 >= 0.85
 
 
-@pytest.mark.parametrize(("question", "lang", "topic"), [
-    ("孩子暑假想去水库游泳，我该怎么说他", "zh", "drowning"),
-    ("孩子暑假想去水庫游泳，我該怎麼說他", "zh", "drowning"),
-    ("萝卜刀算不算管制刀具", "zh", "violence"),
-    ("my son wants to swim in the river with his friends this summer", "en", "drowning"),
-    ("my daughter is being bullied at school, what should I do", "en", "violence"),
-])
-def test_question_finds_a_document_in_its_own_language(real_index: SearchIndex, question: str, lang: str,
-                                                       topic: str) -> None:
+@pytest.mark.parametrize(
+    ("question", "lang", "topic"),
+    [
+        ("孩子暑假想去水库游泳，我该怎么说他", "zh", "drowning"),
+        ("孩子暑假想去水庫游泳，我該怎麼說他", "zh", "drowning"),
+        ("萝卜刀算不算管制刀具", "zh", "violence"),
+        ("my son wants to swim in the river with his friends this summer", "en", "drowning"),
+        ("my daughter is being bullied at school, what should I do", "en", "violence"),
+    ],
+)
+def test_question_finds_a_document_in_its_own_language(
+    real_index: SearchIndex, question: str, lang: str, topic: str
+) -> None:
     hit = real_index.search(question, prefs=Preferences(audience="parent")).hits[0]
     assert (hit.chunk.lang, hit.chunk.topic) == (lang, topic)
 

@@ -34,9 +34,17 @@ def _stop(proc: subprocess.Popen[str]) -> str:
 
 def test_verbose_run_logs_no_token(fake: FakeTelegram, real_data_dir: Path, tmp_path: Path) -> None:
     log_file = tmp_path / "safebot.log"
-    proc = _safebot(_env(TELEGRAM_BOT_TOKEN=TOKEN, SAFEBOT_TELEGRAM_BASE_URL=fake.url,
-                         SAFEBOT_DATA_DIR=str(real_data_dir), SAFEBOT_LOG_FILE=str(log_file),
-                         SAFEBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"), "-v", "run")
+    proc = _safebot(
+        _env(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            SAFEBOT_TELEGRAM_BASE_URL=fake.url,
+            SAFEBOT_DATA_DIR=str(real_data_dir),
+            SAFEBOT_LOG_FILE=str(log_file),
+            SAFEBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        ),
+        "-v",
+        "run",
+    )
     try:
         fake.wait_for(lambda f: any(c.method == "deleteWebhook" for c in f.calls), timeout=90)
         fake.push_text(USER, "/help")
@@ -52,8 +60,15 @@ def test_verbose_run_logs_no_token(fake: FakeTelegram, real_data_dir: Path, tmp_
 def test_redaction_covers_arguments_tracebacks_and_configured_secrets(caplog: pytest.LogCaptureFixture) -> None:
     redact = RedactSecrets()
     redact.add(["wecom-secret-value"])
-    record = logging.LogRecord("httpx", logging.DEBUG, __file__, 1, "POST %s with %s", (
-        f"https://api.telegram.org/bot{TOKEN}/getMe", "wecom-secret-value"), None)
+    record = logging.LogRecord(
+        "httpx",
+        logging.DEBUG,
+        __file__,
+        1,
+        "POST %s with %s",
+        (f"https://api.telegram.org/bot{TOKEN}/getMe", "wecom-secret-value"),
+        None,
+    )
     try:
         raise RuntimeError(f"failed at /bot{TOKEN}/sendMessage")
     except RuntimeError:
@@ -84,13 +99,23 @@ def _post_update(url: str, update: dict[str, object], secret: str | None) -> int
         return 0  # not listening yet
 
 
-def test_webhook_sets_a_secret_and_refuses_updates_without_it(fake: FakeTelegram, real_data_dir: Path,
-                                                               tmp_path: Path) -> None:
+def test_webhook_sets_a_secret_and_refuses_updates_without_it(
+    fake: FakeTelegram, real_data_dir: Path, tmp_path: Path
+) -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}/tg"
-    proc = _safebot(_env(TELEGRAM_BOT_TOKEN=TOKEN, SAFEBOT_TELEGRAM_BASE_URL=fake.url, SAFEBOT_WEBHOOK_URL=url,
-                         SAFEBOT_WEBHOOK_PORT=str(port), SAFEBOT_DATA_DIR=str(real_data_dir),
-                         SAFEBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"), "-v", "run")
+    proc = _safebot(
+        _env(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            SAFEBOT_TELEGRAM_BASE_URL=fake.url,
+            SAFEBOT_WEBHOOK_URL=url,
+            SAFEBOT_WEBHOOK_PORT=str(port),
+            SAFEBOT_DATA_DIR=str(real_data_dir),
+            SAFEBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        ),
+        "-v",
+        "run",
+    )
     try:
         fake.wait_for(lambda f: any(c.method == "setWebhook" for c in f.calls), timeout=90)
         secret = next(c.params for c in fake.calls if c.method == "setWebhook").get("secret_token", "")

@@ -38,8 +38,9 @@ def test_every_setting_is_documented_in_readme_and_env_example() -> None:
 
 
 @pytest.mark.parametrize("value", ["alice", "@alice", "123 456", "123,abc", "12.5"])
-def test_bad_admin_ids_stop_the_bot_at_start(value: str, run_cli: Callable[..., CliResult],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_admin_ids_stop_the_bot_at_start(
+    value: str, run_cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SAFEBOT_ADMIN_IDS", value)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     result = run_cli("run")

@@ -21,7 +21,8 @@ def test_a_new_database_gets_every_migration_once_with_its_name(tmp_path: Path) 
     assert store.applied_migrations() == [(i, name) for i, (name, _) in enumerate(MIGRATIONS, 1)]
     store.close()
     assert {"profiles", "outbox", "subscriptions", "acknowledgements", "schema_migrations"} <= _tables(
-        tmp_path / "db.sqlite3")
+        tmp_path / "db.sqlite3"
+    )
     with sqlite3.connect(tmp_path / "db.sqlite3") as db:
         columns = {r[1] for r in db.execute("PRAGMA table_info(outbox)")}
     assert {"lease_until", "worker"} <= columns
@@ -51,8 +52,9 @@ Store(sys.argv[1]).close()
 def test_processes_racing_on_a_fresh_file_all_open_it(tmp_path: Path) -> None:
     for attempt in range(4):
         url = f"sqlite:///{tmp_path / f'race{attempt}.sqlite3'}"
-        procs = [subprocess.Popen([sys.executable, "-c", RACE, url], stderr=subprocess.PIPE, text=True)
-                 for _ in range(6)]
+        procs = [
+            subprocess.Popen([sys.executable, "-c", RACE, url], stderr=subprocess.PIPE, text=True) for _ in range(6)
+        ]
         errors = [p.communicate(timeout=120)[1] for p in procs]
         assert [p.returncode for p in procs] == [0] * 6, errors
         store = Store(url)

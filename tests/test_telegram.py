@@ -20,11 +20,14 @@ from tests.fake_telegram import TOKEN, BotThread, FakeTelegram
 USER = 5001
 
 
-
 @pytest.fixture
 def settings(fake: FakeTelegram, real_data_dir: Path, tmp_path: Path) -> Settings:
-    return Settings(data_dir=real_data_dir, database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-                    telegram_token=TOKEN, telegram_base_url=fake.url)
+    return Settings(
+        data_dir=real_data_dir,
+        database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        telegram_token=TOKEN,
+        telegram_base_url=fake.url,
+    )
 
 
 def start_bot(settings: Settings, fake: FakeTelegram) -> BotThread:
@@ -181,8 +184,9 @@ def test_flood_gate_window() -> None:
 
 
 def _safebot(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "bot", *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", *args], env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
 
 
 def _env(**values: str) -> dict[str, str]:
@@ -195,22 +199,31 @@ def test_run_without_token_is_a_one_line_error() -> None:
     proc = _safebot(_env(), "run")
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
-    assert err.strip().splitlines() == ["safebot: TELEGRAM_BOT_TOKEN is not set: get one from @BotFather, "
-                                        "or use `safebot chat`"]
+    assert err.strip().splitlines() == [
+        "safebot: TELEGRAM_BOT_TOKEN is not set: get one from @BotFather, or use `safebot chat`"
+    ]
 
 
 def test_rejected_token_is_a_one_line_error(fake: FakeTelegram, real_data_dir: Path) -> None:
-    proc = _safebot(_env(TELEGRAM_BOT_TOKEN="1:WRONG", SAFEBOT_TELEGRAM_BASE_URL=fake.url,
-                         SAFEBOT_DATA_DIR=str(real_data_dir)), "run")
+    proc = _safebot(
+        _env(TELEGRAM_BOT_TOKEN="1:WRONG", SAFEBOT_TELEGRAM_BASE_URL=fake.url, SAFEBOT_DATA_DIR=str(real_data_dir)),
+        "run",
+    )
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert err.strip().splitlines()[-1].startswith("safebot: Telegram rejected TELEGRAM_BOT_TOKEN")
 
 
 def test_sigterm_shuts_down_gracefully(fake: FakeTelegram, real_data_dir: Path, tmp_path: Path) -> None:
-    proc = _safebot(_env(TELEGRAM_BOT_TOKEN=TOKEN, SAFEBOT_TELEGRAM_BASE_URL=fake.url,
-                         SAFEBOT_DATA_DIR=str(real_data_dir),
-                         SAFEBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"), "run")
+    proc = _safebot(
+        _env(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            SAFEBOT_TELEGRAM_BASE_URL=fake.url,
+            SAFEBOT_DATA_DIR=str(real_data_dir),
+            SAFEBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        ),
+        "run",
+    )
     try:
         fake.wait_for(lambda f: any(c.method == "deleteWebhook" for c in f.calls), timeout=90)
         fake.push_text(USER, "/help")
