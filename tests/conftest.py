@@ -61,7 +61,7 @@ def real_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def real_index(real_data_dir: Path):  # type: ignore[no-untyped-def]
+def real_index(real_data_dir: Path):
     from index import SearchIndex
     from index.build import index_path
     from index.embedders import get_embedder
@@ -98,7 +98,7 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str])
 
 
 @pytest.fixture(scope="session")
-def real_assistant(real_index):  # type: ignore[no-untyped-def]
+def real_assistant(real_index):
     from bot.assistant import Assistant
     from bot.triage import Triager
     from index.embedders import get_embedder

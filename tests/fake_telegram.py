@@ -55,7 +55,8 @@ _CHAT_FAILURES: dict[str, Any] = {
     "403": (403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}),
     "notfound": (400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}),
     "500": (500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}),
-    "hang": "hang",
+    "hang": "hang",  # never answers: the message is lost
+    "late": "late",  # delivers, then answers after the client gave up: a TimedOut that did arrive
 }
 
 
@@ -77,7 +78,7 @@ class FakeTelegram:
     delivered: list[tuple[int, str]] = field(default_factory=list)  # (chat, text) of successful sendMessage
     failures: dict[str, deque[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     _cond: threading.Condition = field(default_factory=threading.Condition)
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _server: ThreadingHTTPServer | None = None
     url: str = ""
 
@@ -237,13 +238,15 @@ class FakeTelegram:
         if failure == "hang":
             time.sleep(HANG_SECONDS)
             return None
-        if failure:
+        if failure and failure != "late":
             return self._reply(request, failure[0], failure[1])
         result = self._result(method, params)
         with self._cond:
             if method == "sendMessage":
                 self.delivered.append((int(params.get("chat_id", 0)), str(params.get("text", ""))))
             self._cond.notify_all()
+        if failure == "late":
+            time.sleep(HANG_SECONDS)
         return self._reply(request, 200, {"ok": True, "result": result})
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -27,14 +27,14 @@ def _one_line_error(err: str) -> str:
     return lines[0]
 
 
-def test_ask_answers_with_key_points_and_source(run_cli, real_env) -> None:  # type: ignore[no-untyped-def]
+def test_ask_answers_with_key_points_and_source(run_cli, real_env) -> None:
     result = run_cli("ask", "孩子暑假老想去水库游泳，家长该怎么管", "--audience", "parent")
     assert result.code == 0, result.err
     assert "来源：" in result.out and "•" in result.out
     assert "溺水" in result.out or "游泳" in result.out
 
 
-def test_ask_json_lines_from_stdin(run_cli, real_env) -> None:  # type: ignore[no-untyped-def]
+def test_ask_json_lines_from_stdin(run_cli, real_env) -> None:
     stdin = "萝卜刀算管制刀具吗\n\nWhat should I do if my child is bullied?\n".encode()
     result = run_cli("ask", "--json", "--top-k", "3", stdin=stdin)
     assert result.code == 0, result.err
@@ -58,7 +58,7 @@ def test_ask_json_lines_from_stdin(run_cli, real_env) -> None:  # type: ignore[n
     assert rows[1]["results"][0]["lang"] == "en"
 
 
-def test_crisis_question_gets_the_crisis_reply_and_no_search_result(run_cli, real_env) -> None:  # type: ignore[no-untyped-def]
+def test_crisis_question_gets_the_crisis_reply_and_no_search_result(run_cli, real_env) -> None:
     result = run_cli("ask", "--json", "我真的撑不下去了，不想活了")
     row = json.loads(result.out)
     assert row["triage"] == "crisis"
@@ -66,19 +66,19 @@ def test_crisis_question_gets_the_crisis_reply_and_no_search_result(run_cli, rea
     assert "来源：" not in row["reply"]
 
 
-def test_emergency_reply_leads_with_what_to_do(run_cli, real_env) -> None:  # type: ignore[no-untyped-def]
+def test_emergency_reply_leads_with_what_to_do(run_cli, real_env) -> None:
     row = json.loads(run_cli("ask", "--json", "救命 有人掉河里了").out)
     assert row["triage"] == "emergency"
     assert row["reply"].startswith("⚠️") and "110" in row["reply"].split("\n")[0]
 
 
-def test_off_topic_question_is_answered_honestly(run_cli, real_env) -> None:  # type: ignore[no-untyped-def]
+def test_off_topic_question_is_answered_honestly(run_cli, real_env) -> None:
     row = json.loads(run_cli("ask", "--json", "红烧肉怎么做才好吃").out)
     assert row["confident"] is False
     assert "没有找到可靠的答案" in row["reply"] and "12356" in row["reply"]
 
 
-def test_huge_question_is_truncated_with_a_note(run_cli, real_env) -> None:  # type: ignore[no-untyped-def]
+def test_huge_question_is_truncated_with_a_note(run_cli, real_env) -> None:
     result = run_cli("ask", "孩子游泳安全" + "啊" * 20_000)
     assert result.code == 0
     assert "太长" in result.out
@@ -95,13 +95,13 @@ def test_huge_question_is_truncated_with_a_note(run_cli, real_env) -> None:  # t
         (("ask", "x", "--lang", "fr"), b"", "'fr' is not one of"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(run_cli, real_env, args, stdin, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_is_one_line_and_exit_2(run_cli, real_env, args, stdin, message) -> None:
     result = run_cli(*args, stdin=stdin)
     assert result.code == 2
     assert message in _one_line_error(result.err)
 
 
-def test_broken_knowledge_file_names_file_and_line(run_cli, knowledge_copy, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_broken_knowledge_file_names_file_and_line(run_cli, knowledge_copy, monkeypatch) -> None:
     (knowledge_copy / "docs" / "drowning" / "drowning-student-zh.md").write_text("---\nid: [\n---\n")
     monkeypatch.setenv("SAFEBOT_KNOWLEDGE_DIR", str(knowledge_copy))
     for args in (("ask", "溺水"), ("index", "build"), ("kb", "check")):
@@ -111,25 +111,25 @@ def test_broken_knowledge_file_names_file_and_line(run_cli, knowledge_copy, monk
     assert not Path("var/index").exists(), "nothing was built"
 
 
-def test_kb_check_passes_on_shipped_knowledge(run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_kb_check_passes_on_shipped_knowledge(run_cli) -> None:
     result = run_cli("kb", "check")
     assert result.code == 0, result.out
     assert result.out.startswith("ok: ")
 
 
-def test_missing_knowledge_directory(run_cli, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_knowledge_directory(run_cli, monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("SAFEBOT_KNOWLEDGE_DIR", str(tmp_path / "nope"))
     result = run_cli("kb", "check")
     assert result.code == 2 and "does not exist" in _one_line_error(result.err)
 
 
-def test_unknown_embedder_id(run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_embedder_id(run_cli, monkeypatch) -> None:
     monkeypatch.setenv("SAFEBOT_EMBEDDER", "word2vec")
     result = run_cli("ask", "溺水")
     assert result.code == 2 and "unknown embedder 'word2vec'" in _one_line_error(result.err)
 
 
-def test_index_from_another_embedder_says_which_and_how_to_rebuild(run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_index_from_another_embedder_says_which_and_how_to_rebuild(run_cli, tmp_path) -> None:
     from bot.settings import REPO_KNOWLEDGE
 
     build_index(REPO_KNOWLEDGE, tmp_path / "var", FakeEmbedder(), show_progress=False)
@@ -141,7 +141,7 @@ def test_index_from_another_embedder_says_which_and_how_to_rebuild(run_cli, tmp_
     assert sorted(p.name for p in (tmp_path / "var" / "indexes").iterdir()) == before
 
 
-def test_corrupt_index_file(run_cli, real_data_dir, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_corrupt_index_file(run_cli, real_data_dir, tmp_path, monkeypatch) -> None:
     data = tmp_path / "copy"
     shutil.copytree(real_data_dir, data, symlinks=True)
     monkeypatch.setenv("SAFEBOT_DATA_DIR", str(data))
@@ -150,18 +150,18 @@ def test_corrupt_index_file(run_cli, real_data_dir, tmp_path, monkeypatch) -> No
     assert result.code == 2 and "index build --rebuild" in _one_line_error(result.err)
 
 
-def test_index_info_prints_the_manifest(run_cli, real_env) -> None:  # type: ignore[no-untyped-def]
+def test_index_info_prints_the_manifest(run_cli, real_env) -> None:
     result = run_cli("index", "info")
     assert result.code == 0
     assert "embedder: e5-small-int4" in result.out and "knowledge_hash:" in result.out
 
 
-def test_index_info_without_an_index(run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_index_info_without_an_index(run_cli) -> None:
     result = run_cli("index", "info")
     assert result.code == 2 and "safebot index build" in _one_line_error(result.err)
 
 
-def test_cold_ask_in_a_new_process(real_data_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_cold_ask_in_a_new_process(real_data_dir, monkeypatch) -> None:
     """The console script end to end, as a user would run it."""
     monkeypatch.setenv("SAFEBOT_DATA_DIR", str(real_data_dir))
     done = subprocess.run(
@@ -175,7 +175,7 @@ def test_cold_ask_in_a_new_process(real_data_dir, monkeypatch) -> None:  # type:
     assert json.loads(done.stdout)["results"][0]["topic"] == "traffic"
 
 
-def test_answering_with_the_default_embedder_never_imports_torch(real_data_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_answering_with_the_default_embedder_never_imports_torch(real_data_dir, monkeypatch) -> None:
     monkeypatch.setenv("SAFEBOT_DATA_DIR", str(real_data_dir))
     code = (
         "import sys; from bot.assistant import Assistant; from bot.settings import Settings; "
@@ -187,7 +187,7 @@ def test_answering_with_the_default_embedder_never_imports_torch(real_data_dir, 
     assert done.stdout.strip() == "[]"
 
 
-def test_reminders_upcoming_json(run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_reminders_upcoming_json(run_cli) -> None:
     result = run_cli("reminders", "upcoming", "--from", "2027-06-01", "--days", "40", "--json")
     assert result.code == 0, result.err
     rows = [json.loads(line) for line in result.out.splitlines()]
@@ -196,7 +196,7 @@ def test_reminders_upcoming_json(run_cli) -> None:  # type: ignore[no-untyped-de
     assert all(r["time"] >= "2027-06-01" for r in rows)
 
 
-def test_send_due_dry_run_changes_nothing(run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_send_due_dry_run_changes_nothing(run_cli, tmp_path) -> None:
     from bot.store import Profile, Store
 
     store = Store(f"sqlite:///{tmp_path / 'var' / 'safebot.sqlite3'}")
@@ -219,6 +219,6 @@ def test_send_due_dry_run_changes_nothing(run_cli, tmp_path) -> None:  # type: i
         (("reminders", "send-due", "--now", "2027-06-26T18:40"), "TELEGRAM_BOT_TOKEN is not set"),
     ],
 )
-def test_reminder_commands_bad_input(run_cli, args, message) -> None:  # type: ignore[no-untyped-def]
+def test_reminder_commands_bad_input(run_cli, args, message) -> None:
     result = run_cli(*args)
     assert result.code == 2 and message in _one_line_error(result.err)

@@ -12,14 +12,14 @@ CHAT = 4242
 
 
 @pytest.fixture
-def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+def store(tmp_path: Path):
     s = Store(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
     yield s
     s.close()
 
 
 @pytest.fixture
-def dialogue(real_assistant, store: Store) -> Dialogue:  # type: ignore[no-untyped-def]
+def dialogue(real_assistant, store: Store) -> Dialogue:
     return Dialogue(real_assistant, store)
 
 
@@ -176,7 +176,7 @@ def test_long_text_is_split_at_paragraphs_below_the_limit() -> None:
 
 
 @pytest.fixture
-def with_reminders(real_assistant, store: Store) -> Dialogue:  # type: ignore[no-untyped-def]
+def with_reminders(real_assistant, store: Store) -> Dialogue:
     from bot.reminders import load_reminders
 
     return Dialogue(real_assistant, store, load_reminders(real_assistant.knowledge), admins=frozenset({1}))

@@ -62,7 +62,7 @@ def test_interrupted_build_keeps_the_old_index(
     before = index_path(data).resolve()
 
     class Exploding(FakeEmbedder):
-        def encode_passages(self, texts, progress=None):  # type: ignore[no-untyped-def]
+        def encode_passages(self, texts, progress=None):
             raise KeyboardInterrupt
 
     (knowledge_copy / "docs" / "drowning" / "drowning-parent-zh.md").write_text(

@@ -13,16 +13,16 @@ from index.vocab import AUDIENCES, TOPICS
 
 
 @pytest.fixture(scope="module")
-def shipped():  # type: ignore[no-untyped-def]
+def shipped():
     return load_knowledge(REPO_KNOWLEDGE)
 
 
-def test_shipped_knowledge_has_no_errors(shipped) -> None:  # type: ignore[no-untyped-def]
+def test_shipped_knowledge_has_no_errors(shipped) -> None:
     assert [str(p) for p in shipped.errors] == []
     assert len(shipped.documents) >= 45
 
 
-def test_every_topic_and_audience_has_a_chinese_document(shipped) -> None:  # type: ignore[no-untyped-def]
+def test_every_topic_and_audience_has_a_chinese_document(shipped) -> None:
     covered = {
         (d.meta.topic, a)
         for d in shipped.documents
@@ -33,7 +33,7 @@ def test_every_topic_and_audience_has_a_chinese_document(shipped) -> None:  # ty
     assert missing == []
 
 
-def test_core_topics_have_english_documents_for_students_and_parents(shipped) -> None:  # type: ignore[no-untyped-def]
+def test_core_topics_have_english_documents_for_students_and_parents(shipped) -> None:
     covered = {(d.meta.topic, a) for d in shipped.documents if d.meta.lang == "en" for a in d.meta.audiences}
     for topic in ("drowning", "violence", "traffic", "mental_health"):
         assert (topic, "student") in covered and (topic, "parent") in covered, topic
@@ -52,23 +52,23 @@ def test_core_topics_have_english_documents_for_students_and_parents(shipped) ->
         "card-fraud-call-zh",
     ],
 )
-def test_what_to_do_now_cards_exist(shipped, card: str) -> None:  # type: ignore[no-untyped-def]
+def test_what_to_do_now_cards_exist(shipped, card: str) -> None:
     assert shipped.document(card).meta.kind == "card"
 
 
-def test_hotlines_are_complete_and_12356_is_the_mental_health_line(shipped) -> None:  # type: ignore[no-untyped-def]
+def test_hotlines_are_complete_and_12356_is_the_mental_health_line(shipped) -> None:
     numbers = {key: h.number for key, h in shipped.hotlines.items()}
     assert {"110", "119", "120", "122", "12356", "12355", "96110", "12315"} <= set(numbers.values())
     assert numbers["mental_health"] == "12356"
     assert shipped.hotlines["mental_health"].since == dt.date(2025, 5, 1)
 
 
-def test_hotline_references_are_rendered_in_sections(shipped) -> None:  # type: ignore[no-untyped-def]
+def test_hotline_references_are_rendered_in_sections(shipped) -> None:
     text = "\n".join(s.text for s in shipped.document("card-suicide-zh").sections)
     assert "12356" in text and "{{hotline" not in text
 
 
-def test_every_document_cites_a_source(shipped) -> None:  # type: ignore[no-untyped-def]
+def test_every_document_cites_a_source(shipped) -> None:
     assert all(d.meta.sources and d.meta.sources[0].issuer for d in shipped.documents)
 
 

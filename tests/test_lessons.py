@@ -138,7 +138,7 @@ def test_template_error_names_template_and_line(knowledge_copy: Path) -> None:
         maker_for(knowledge_copy).markdown(LessonRequest("drowning", "primary", "pledge"))
 
 
-def test_cli_writes_files_and_refuses_to_overwrite(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_writes_files_and_refuses_to_overwrite(run_cli, tmp_path: Path) -> None:
     out = tmp_path / "plan.docx"
     first = run_cli(
         "lesson",
@@ -168,19 +168,19 @@ def test_cli_writes_files_and_refuses_to_overwrite(run_cli, tmp_path: Path) -> N
     assert not Path("../evil").exists()
 
 
-def test_cli_bad_choice_is_one_line(run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_cli_bad_choice_is_one_line(run_cli) -> None:
     result = run_cli("lesson", "drowning", "--grade", "phd", "--kind", "plan")
     assert result.code == 2
     assert result.err.strip() == "safebot: unknown grade 'phd': choose one of primary, middle, high"
 
 
-def test_cli_markdown_goes_to_stdout(run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_cli_markdown_goes_to_stdout(run_cli) -> None:
     result = run_cli("lesson", "mental_health", "--grade", "high", "--kind", "letter")
     assert result.code == 0 and result.out.startswith("# 致家长的一封信：心理健康与危机干预")
     assert "12356" in result.out and "沿此线剪下" in result.out
 
 
-def test_cli_date_and_term(run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_cli_date_and_term(run_cli) -> None:
     result = run_cli(
         "lesson", "traffic", "--grade", "primary", "--kind", "pledge", "--date", "2027-03-01", "--term", "第二学期"
     )
@@ -286,7 +286,7 @@ def test_pledge_problems_name_file_and_line(knowledge_copy: Path) -> None:
         maker_for(knowledge_copy)
 
 
-def test_kb_check_reports_a_missing_topic(knowledge_copy: Path, run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_kb_check_reports_a_missing_topic(knowledge_copy: Path, run_cli, monkeypatch) -> None:
     pledges = knowledge_copy / "lessons" / "pledges.yaml"
     text = pledges.read_text(encoding="utf-8")
     start = text.index("\nhome_holiday:\n")

@@ -9,7 +9,7 @@ from index.quizzes import load_quizzes
 from index.vocab import TOPICS
 
 
-def _load(root: Path):  # type: ignore[no-untyped-def]
+def _load(root: Path):
     knowledge = load_knowledge(root)
     return load_quizzes(root, knowledge.hotlines, {d.meta.id for d in knowledge.documents})
 

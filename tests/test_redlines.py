@@ -18,7 +18,7 @@ def test_set_is_large_enough() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["q"][:40])
-def test_reply_keeps_the_red_lines(real_assistant, case: dict) -> None:  # type: ignore[no-untyped-def,type-arg]
+def test_reply_keeps_the_red_lines(real_assistant, case: dict) -> None:
     # asked as the bot asks: a user who has not said who they are is taken for a parent
     prefs = Preferences(audience=case.get("audience", DEFAULT_ROLE))
     reply = real_assistant.answer(case["q"], prefs).reply

@@ -16,7 +16,7 @@ YEAR_START, YEAR_END = dt.date(2026, 9, 1), dt.date(2027, 8, 31)
 
 
 @pytest.fixture(scope="module")
-def book():  # type: ignore[no-untyped-def]
+def book():
     return load_reminders(load_knowledge(REPO_KNOWLEDGE))
 
 
@@ -38,7 +38,7 @@ def test_quiet_hours_move_to_the_morning() -> None:
     assert not in_quiet_hours(dt.datetime(2027, 6, 1, 12, 0, tzinfo=TZ))
 
 
-def test_shipped_reminders_cover_every_topic_both_languages_and_audiences(book) -> None:  # type: ignore[no-untyped-def]
+def test_shipped_reminders_cover_every_topic_both_languages_and_audiences(book) -> None:
     assert len(book.reminders) >= 15
     assert {r.topic for r in book.reminders} == set(TOPICS)
     assert any("en" in r.langs for r in book.reminders) and any("zh" in r.langs for r in book.reminders)
@@ -49,7 +49,7 @@ def test_shipped_reminders_cover_every_topic_both_languages_and_audiences(book) 
             assert message and "{{" not in message and len(message) < 1500
 
 
-def test_every_day_of_the_school_year(book) -> None:  # type: ignore[no-untyped-def]
+def test_every_day_of_the_school_year(book) -> None:
     """Run the scheduler every 30 minutes for a year: each occurrence first becomes due
     in the half hour after its time (and stays due only within the grace period, where
     the outbox's unique key makes it one message), never in quiet hours, on the right
@@ -89,7 +89,7 @@ def test_every_day_of_the_school_year(book) -> None:  # type: ignore[no-untyped-
             assert (day - occ.at.date()).days in (rule.festival.days, rule.festival.days - 1)
 
 
-def test_summer_and_dragon_boat_reminders_fall_in_2027(book) -> None:  # type: ignore[no-untyped-def]
+def test_summer_and_dragon_boat_reminders_fall_in_2027(book) -> None:
     found = upcoming(book.reminders, book.calendar, dt.date(2027, 5, 1), 92)
     topics = {o.reminder.topic for o in found}
     assert "drowning" in topics
@@ -99,7 +99,7 @@ def test_summer_and_dragon_boat_reminders_fall_in_2027(book) -> None:  # type: i
     assert dragon and all(o.at.date() < dt.date(2027, 6, 9) for o in dragon)
 
 
-def test_a_late_scheduler_still_sends_today_but_not_last_month(book) -> None:  # type: ignore[no-untyped-def]
+def test_a_late_scheduler_still_sends_today_but_not_last_month(book) -> None:
     weekly = next(r for r in book.reminders if r.schedule.weekly)
     [occ] = occurrences(weekly, book.calendar, dt.date(2027, 6, 4), dt.date(2027, 6, 4))
     assert occ in due([weekly], book.calendar, occ.at + dt.timedelta(hours=3))
@@ -117,7 +117,7 @@ def test_broken_reminder_file_names_the_problem(knowledge_copy: Path) -> None:
         load_reminders(load_knowledge(knowledge_copy))
 
 
-def test_kb_check_validates_calendar_and_reminders(run_cli, knowledge_copy: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_kb_check_validates_calendar_and_reminders(run_cli, knowledge_copy: Path, monkeypatch) -> None:
     monkeypatch.setenv("SAFEBOT_KNOWLEDGE_DIR", str(knowledge_copy))
     assert run_cli("kb", "check").code == 0
     calendar = knowledge_copy / "school_calendar.yaml"

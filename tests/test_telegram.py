@@ -41,7 +41,7 @@ def bot(settings: Settings, fake: FakeTelegram) -> Iterator[BotThread]:
     running.stop()
 
 
-def buttons(message: dict) -> list[str]:  # type: ignore[type-arg]
+def buttons(message: dict) -> list[str]:
     markup = message.get("reply_markup") or {}
     return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
 

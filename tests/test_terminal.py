@@ -10,7 +10,7 @@ from bot.store import Store
 from bot.terminal import run_chat
 
 
-def chat(real_assistant, tmp_path: Path, script: str) -> str:  # type: ignore[no-untyped-def]
+def chat(real_assistant, tmp_path: Path, script: str) -> str:
     store = Store(f"sqlite:///{tmp_path / 'term.sqlite3'}")
     out = io.StringIO()
     try:
@@ -20,14 +20,14 @@ def chat(real_assistant, tmp_path: Path, script: str) -> str:  # type: ignore[no
     return out.getvalue()
 
 
-def test_transcript_of_onboarding_and_a_question(real_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_transcript_of_onboarding_and_a_question(real_assistant, tmp_path: Path) -> None:
     transcript = chat(real_assistant, tmp_path, "/start\n2\n孩子暑假要去水库游泳怎么办\n")
     assert "> /start" in transcript and "[1] 学生  [2] 家长  [3] 老师" in transcript
     assert "> 2\n孩子（或你）在哪个学段？" in transcript
     assert "来源：" in transcript and "[1] 📖 完整内容" in transcript
 
 
-def test_quiz_is_scored_at_the_end(real_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_quiz_is_scored_at_the_end(real_assistant, tmp_path: Path) -> None:
     transcript = chat(real_assistant, tmp_path, "/quiz\n1\n1\n2\n3\n4\n1\n")
     assert "(1/5)" in transcript and "(5/5)" in transcript
     score = re.search(r"小测结束：答对 (\d)/5 题。", transcript)
@@ -36,7 +36,7 @@ def test_quiz_is_scored_at_the_end(real_assistant, tmp_path: Path) -> None:  # t
     assert marks == 5 and transcript.count("✓ 答对了") == int(score.group(1))
 
 
-def test_lesson_file_is_saved_and_named_from_choices(real_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_lesson_file_is_saved_and_named_from_choices(real_assistant, tmp_path: Path) -> None:
     transcript = chat(real_assistant, tmp_path, "/lesson\n2\n2\n1\n3\n")
     saved = tmp_path / "files" / "violence-middle-plan.docx"
     assert saved.exists() and saved.read_bytes()[:2] == b"PK"

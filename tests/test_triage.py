@@ -22,7 +22,7 @@ def test_set_is_large_enough() -> None:
     assert labels.count("none") >= 50
 
 
-def classify(assistant, message: str) -> str:  # type: ignore[no-untyped-def]
+def classify(assistant, message: str) -> str:
     """As the product triages: rules, then meaning through the real embedder."""
     return str(assistant.triager.classify(message, assistant.index.embed_query(message)).label)
 
@@ -30,30 +30,30 @@ def classify(assistant, message: str) -> str:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     "case", [c for c in CASES if c["expect"] in ("crisis", "emergency")], ids=lambda c: c["text"][:30]
 )
-def test_every_crisis_and_emergency_is_caught(real_assistant, case: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_every_crisis_and_emergency_is_caught(real_assistant, case: dict[str, str]) -> None:
     assert classify(real_assistant, case["text"]) in ("crisis", "emergency")
 
 
-def test_crisis_and_emergency_are_told_apart(real_assistant) -> None:  # type: ignore[no-untyped-def]
+def test_crisis_and_emergency_are_told_apart(real_assistant) -> None:
     urgent = [c for c in CASES if c["expect"] in ("crisis", "emergency")]
     right = sum(classify(real_assistant, c["text"]) == c["expect"] for c in urgent)
     assert right / len(urgent) >= 0.95
 
 
-def test_false_alarms_are_rare(real_assistant) -> None:  # type: ignore[no-untyped-def]
+def test_false_alarms_are_rare(real_assistant) -> None:
     lookalikes = [c for c in CASES if c["expect"] == "none"]
     alarms = [c["text"] for c in lookalikes if classify(real_assistant, c["text"]) != "none"]
     assert len(alarms) / len(lookalikes) <= 0.10, alarms
 
 
-def test_disclosures_are_recognised(real_assistant) -> None:  # type: ignore[no-untyped-def]
+def test_disclosures_are_recognised(real_assistant) -> None:
     disclosures = [c for c in CASES if c["expect"] == "disclosure"]
     found = sum(classify(real_assistant, c["text"]) == "disclosure" for c in disclosures)
     assert found / len(disclosures) >= 0.9
 
 
 @pytest.mark.parametrize("message", ["i just want to disappear forever", "there's no way out for me"])
-def test_meaning_catches_what_no_rule_names(real_assistant, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_meaning_catches_what_no_rule_names(real_assistant, message: str) -> None:
     assert TRIAGER.classify(message).label == "none", "a rule now covers this; pick another phrasing"
     assert classify(real_assistant, message) == "crisis"
 
