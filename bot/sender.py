@@ -76,6 +76,11 @@ class TokenBucket:
         self._resume_at = max(self._resume_at, self._clock() + seconds)
         self._tokens = 0.0
 
+    @property
+    def resume_at(self) -> float:
+        """When the last pause ends (on the bucket's clock; 0 if it never paused)."""
+        return self._resume_at
+
     async def take(self) -> None:
         async with self._lock:
             while True:

@@ -2,6 +2,7 @@
 and shared read-only by the tests that need real embeddings."""
 
 import io
+import logging
 import os
 import shutil
 import sys
@@ -25,6 +26,16 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SAFEBOT_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """In-process CLI runs configure the root logger on pytest's captured stderr, which is
+    closed after the test; later tests must not log into it."""
+    handlers, level = logging.root.handlers[:], logging.root.level
+    yield
+    logging.root.handlers[:] = handlers
+    logging.root.setLevel(level)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from index.knowledge import load_knowledge
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 SUBSCRIBERS = 2000
+NOON = dt.datetime(2027, 6, 26, 12, 0, tzinfo=TZ)
 
 
 @pytest.fixture
@@ -131,17 +132,21 @@ def test_a_429_pauses_every_worker(fake: FakeTelegram, store: Store, book) -> No
     store.enqueue("summer-drowning-week-before", "2027-06-26", "drowning", ["parent"], ["primary"], ["zh"], True)
     fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 2", retry_after=2)
 
+    sender: list[OutboxSender] = []
+
     async def run():
         async with bot_for(fake) as bot:
-            return await OutboxSender(
-                store, bot, book, rate=0, concurrency=8, now=lambda: dt.datetime(2027, 6, 26, 18, 30, tzinfo=TZ)
-            ).drain()
+            sender.append(OutboxSender(store, bot, book, rate=0, concurrency=8, now=lambda: NOON))
+            return await sender[0].drain()
 
     summary = asyncio.run(run())
     sends = [c.at for c in fake.calls if c.method == "sendMessage"]
-    limited = sends[0]  # the fake answers the first sendMessage with the 429
-    # requests already on the wire when the 429 came back may still land in the first moments
-    during = [t for t in sends if limited + 0.5 < t < limited + 2.0]
+    assert len(sends) == len(chats) + 1
+    # Both clocks are this process's monotonic clock. The pause starts when the sender
+    # reads the 429; a request already on the wire then may land a moment later.
+    paused_at = sender[0].bucket.resume_at - 2.0
+    assert paused_at > sends[0]
+    during = [t for t in sends if paused_at + 0.25 < t < paused_at + 2.0]
     assert during == [], f"{len(during)} messages sent while Telegram asked the bot to wait"
     assert summary.rate_limited == 1 and summary.sent == len(chats)
     assert collections.Counter(chat for chat, _ in fake.delivered) == dict.fromkeys(chats, 1)
