@@ -10,7 +10,6 @@ from bot.answer import compose_reply
 from bot.settings import Settings
 from bot.triage import Triager, Verdict
 from index import Preferences, SearchIndex, SearchResult, open_index
-from index.cache import EmbeddingCache
 from index.embedders import get_embedder
 from index.errors import BadInputError, KnowledgeError
 from index.knowledge import Knowledge, load_knowledge
@@ -60,11 +59,7 @@ class Assistant:
         knowledge = load_knowledge(settings.knowledge_dir).require_valid()
         embedder = get_embedder(settings.embedder)
         index = open_index(settings.knowledge_dir, settings.data_dir, embedder)
-        cache = EmbeddingCache(settings.data_dir / "cache" / "embeddings.sqlite")
-        try:
-            triager = Triager.from_knowledge(knowledge, embedder, cache)
-        finally:
-            cache.close()
+        triager = Triager.from_knowledge(knowledge, index.triage)
         quizzes = load_quizzes(knowledge.root, knowledge.hotlines, {d.meta.id for d in knowledge.documents})
         if quizzes.problems:
             raise KnowledgeError(f"{quizzes.problems[0]} (run `safebot kb check`)")
@@ -85,8 +80,9 @@ class Assistant:
         verdict = self.triager.classify(question, vector)
         lead = self.triager.reply(verdict, lang, self.knowledge)
         result = self.index.search(question, top_k=top_k, prefs=prefs, today=today or self.today(), vector=vector)
-        if verdict.label == "crisis":
-            # A crisis reply stands alone: never a search result under it.
+        if verdict.label in ("crisis", "check"):
+            # A crisis reply stands alone: never a search result under it; a check-in
+            # asks first, and "no" shows the best section.
             reply = lead or ""
         else:
             reply = compose_reply(result, self.knowledge.hotlines, lang, lead=lead)

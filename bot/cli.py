@@ -18,9 +18,10 @@ from index import Preferences, build_index
 from index.build import index_path
 from index.embedders import get_embedder
 from index.errors import BadInputError, SafebotError
-from index.knowledge import load_knowledge
+from index.knowledge import Problem, load_knowledge
 from index.manifest import Manifest
 from index.quizzes import load_quizzes
+from index.triage_model import load_examples
 from index.vocab import AUDIENCES, GRADES, LANGS
 
 if TYPE_CHECKING:
@@ -136,7 +137,9 @@ def kb_check(settings: Settings) -> None:
 
     knowledge = load_knowledge(settings.knowledge_dir)
     quizzes = load_quizzes(settings.knowledge_dir, knowledge.hotlines, {d.meta.id for d in knowledge.documents})
-    problems = [*knowledge.problems, *quizzes.problems, *lesson_problems(knowledge)]
+    example_problems: list[Problem] = []
+    examples = load_examples(settings.knowledge_dir, example_problems)
+    problems = [*knowledge.problems, *quizzes.problems, *lesson_problems(knowledge), *example_problems]
     for problem in problems:
         click.echo(str(problem) if problem.fatal else f"{problem} (warning)")
     errors = [p for p in problems if p.fatal]
@@ -150,7 +153,10 @@ def kb_check(settings: Settings) -> None:
         click.echo(f"{len(errors)} problem(s) in {settings.knowledge_dir}", err=True)
         sys.exit(2)
     count = sum(len(qs) for qs in quizzes.by_topic.values())
-    click.echo(f"ok: {len(knowledge.documents)} documents, {len(knowledge.hotlines)} hotlines, {count} quiz questions")
+    click.echo(
+        f"ok: {len(knowledge.documents)} documents, {len(knowledge.hotlines)} hotlines, {count} quiz questions, "
+        f"{len(examples)} triage examples"
+    )
 
 
 @cli.command()

@@ -17,6 +17,7 @@ from bot.lessons import LessonMaker, LessonRequest
 from bot.messages import interface_language, label, text
 from bot.reminders import ReminderBook, upcoming
 from bot.store import Profile, Store
+from bot.triage import SEVERITY, Verdict
 from index import Preferences
 from index.knowledge import Document
 from index.text import detect_lang
@@ -182,6 +183,8 @@ class Dialogue:
         self._count(answer)
         if answer.verdict.urgent:
             return [Reply(answer.reply, self._urgent_buttons(answer, lang))]
+        if answer.verdict.label == "check":
+            return [Reply(answer.reply, self._check_buttons(answer, lang))]
         if not answer.result.confident:
             return [Reply(answer.reply, self._topic_buttons(lang))]
         return [Reply(answer.reply, self._answer_buttons(answer, lang))]
@@ -192,7 +195,7 @@ class Dialogue:
             self.store.count(f"triage:{answer.verdict.label}")
         if answer.result.confident and answer.result.hits:
             self.store.count(f"questions:{answer.result.hits[0].chunk.topic}")
-        elif not answer.verdict.urgent:
+        elif answer.verdict.label == "none":
             self.store.count("unanswered")
 
     def _urgent_buttons(self, answer: Answer, lang: str) -> tuple[tuple[Button, ...], ...]:
@@ -202,6 +205,39 @@ class Dialogue:
             rows.append((Button(text("btn_more", lang), f"doc:{card}"),))
         rows.append((Button(text("btn_hotlines", lang), "hotlines"),))
         return tuple(rows)
+
+    def _check_buttons(self, answer: Answer, lang: str) -> tuple[tuple[Button, ...], ...]:
+        """ "Yes, now" carries the suspected label and its card; "no" the best section,
+        so neither needs the message kept anywhere."""
+        verdict = answer.verdict
+        card = (verdict.card or {}).get(lang) or (verdict.card or {}).get("zh") or "-"
+        yes = f"chk:y:{verdict.suspected}:{card}:{int(verdict.card_is_reply)}"
+        no = "chk:n"
+        if answer.result.hits:
+            best = answer.result.hits[0].chunk
+            doc = self._document(best.doc_id)
+            if doc is not None:
+                index = next((i for i, s in enumerate(doc.sections) if s.heading == best.section), 0)
+                no = f"chk:n:{doc.meta.id}:{index}"
+        return ((Button(text("btn_danger_now", lang), yes),), (Button(text("btn_just_asking", lang), no),))
+
+    def _checked(self, ctx: _Context, rest: str) -> list[Reply]:
+        """The answer to a check-in: the full urgent reply, or the section found."""
+        answer, _, detail = rest.partition(":")
+        if answer == "y":
+            label, card, is_reply = [*detail.split(":"), "", "", ""][:3]
+            if label not in SEVERITY:
+                return [Reply(text("gone", ctx.lang))]
+            known = card if self._document(card) is not None else None
+            verdict = Verdict(label, "check", {ctx.lang: known} if known else None, is_reply == "1")
+            self.store.count(f"triage:{label}")
+            reply = self.assistant.triager.reply(verdict, ctx.lang, self.assistant.knowledge) or ""
+            buttons = [(Button(text("btn_more", ctx.lang), f"doc:{known}"),)] if known and label == "emergency" else []
+            return [Reply(reply, (*buttons, (Button(text("btn_hotlines", ctx.lang), "hotlines"),)))]
+        doc_id, _, index = detail.rpartition(":")
+        if doc_id and index.isdigit():
+            return self._show_document(doc_id, int(index), ctx.lang)
+        return self._help(ctx)
 
     def _answer_buttons(self, answer: Answer, lang: str) -> tuple[tuple[Button, ...], ...]:
         best = answer.result.hits[0].chunk
@@ -312,6 +348,8 @@ class Dialogue:
             return self._show_document(doc_id, int(index) if index.isdigit() else 0, ctx.lang)
         if kind == "fb":
             return self._feedback(rest, ctx.lang)
+        if kind == "chk":
+            return self._checked(ctx, rest)
         if kind == "forget":
             if rest == "yes":
                 self.store.forget(p.chat_id)

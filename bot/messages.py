@@ -139,6 +139,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "btn_up": {"zh": "👍 有用", "en": "👍 Helpful"},
     "btn_down": {"zh": "👎 没用", "en": "👎 Not helpful"},
     "btn_hotlines": {"zh": "📞 求助电话", "en": "📞 Hotlines"},
+    "btn_danger_now": {"zh": "是，现在有危险", "en": "Yes, someone is in danger now"},
+    "btn_just_asking": {"zh": "不是，我只是问问", "en": "No, I'm asking in general"},
     "btn_yes_forget": {"zh": "确认删除", "en": "Delete"},
     "btn_cancel": {"zh": "取消", "en": "Cancel"},
     "btn_role": {"zh": "身份", "en": "Role"},

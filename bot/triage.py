@@ -2,11 +2,13 @@
 or a child disclosing harm gets a fixed, reviewed reply that cannot depend on retrieval
 working. Rules live in knowledge/triage.yaml so reviewers can read and change them.
 
-Matching is two steps: spans that only look alarming (exaggeration, game slang,
-questions about prevention) are blanked out first, then the rules are tried in order of
-severity. Only the verdict is ever logged, never the message."""
+Rules come first and are a floor: spans that only look alarming (exaggeration, game
+slang, questions about prevention) are blanked out, then the rules are tried in order of
+severity, and whatever a rule catches stays caught. A message no rule caught goes to the
+learned classifier (index/triage_model.py), which reads scenes told without alarm words:
+sure enough, the full verdict with the card for its situation; unsure, a short check-in
+("check"). Only the verdict is ever logged, never the message."""
 
-import hashlib
 import logging
 import re
 from dataclasses import dataclass
@@ -18,12 +20,11 @@ import yaml
 from pydantic import Field, ValidationError, field_validator
 
 from bot.answer import key_points
-from index.cache import EmbeddingCache
-from index.embedders import Embedder
 from index.errors import KnowledgeError
 from index.knowledge import Knowledge, yaml_problem
 from index.models import Localized, Strict
 from index.text import normalize
+from index.triage_model import TriageModel
 
 logger = logging.getLogger(__name__)
 
@@ -52,30 +53,38 @@ class Rule(Strict):
         return patterns
 
 
-class Semantic(Strict):
-    min_similarity: float = Field(gt=0, le=1)
-    min_margin: float = Field(ge=0, le=1)
+class Classifier(Strict):
+    urgent_at: float = Field(gt=0, lt=1)
+    check_at: float = Field(gt=0, lt=1)
+    skip: list[str] = Field(default_factory=list)
+
+    @field_validator("skip")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        return Rule._compiles(patterns)
 
 
-class Examples(Strict):
-    crisis: list[str] = Field(min_length=1)
-    none: list[str] = Field(min_length=1)
+class Situation(Strict):
+    zh: str
+    en: str | None = None
+    card_is_reply: bool = False
 
 
 class TriageFile(Strict):
-    replies: dict[Label, Localized]
+    replies: dict[Literal["crisis", "emergency", "disclosure", "check"], Localized]
     ignore: list[str] = Field(default_factory=list)
     rules: list[Rule] = Field(min_length=1)
-    semantic: Semantic | None = None
-    examples: Examples | None = None
+    classifier: Classifier | None = None
+    situations: dict[str, Situation] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Verdict:
-    label: str  # "none" or a Label
-    rule: str | None = None
+    label: str  # "none", "check" (unsure: ask first) or a Label
+    rule: str | None = None  # the rule's id, or "classifier"
     card: dict[str, str] | None = None
     card_is_reply: bool = False
+    suspected: str | None = None  # for "check": the label it would be if the answer is yes
 
     @property
     def urgent(self) -> bool:
@@ -86,50 +95,49 @@ NONE = Verdict("none")
 
 
 class Triager:
-    def __init__(self, spec: TriageFile, examples: dict[str, np.ndarray] | None = None) -> None:
-        """`examples` are the embedded example phrasings by label ('crisis', 'none');
-        without them only the rules run."""
+    def __init__(self, spec: TriageFile, model: TriageModel | None = None) -> None:
+        """Without a `model` (an index built before the examples existed) only the rules run."""
         self._spec = spec
-        self._examples = examples
+        self._model = model
         self._ignore = [re.compile(p, re.IGNORECASE) for p in spec.ignore]
         order = {label: i for i, label in enumerate(SEVERITY)}
         self._rules = sorted(spec.rules, key=lambda r: order[r.label])
         self._compiled = {r.id: [re.compile(p, re.IGNORECASE) for p in r.patterns] for r in self._rules}
         self._unless = {r.id: [re.compile(p, re.IGNORECASE) for p in r.unless] for r in self._rules}
+        self._skip = [re.compile(p, re.IGNORECASE) for p in (spec.classifier.skip if spec.classifier else [])]
 
     @classmethod
-    def from_knowledge(
-        cls, knowledge: Knowledge, embedder: Embedder | None = None, cache: EmbeddingCache | None = None
-    ) -> "Triager":
-        """With an `embedder`, the example phrasings are embedded (through `cache`,
-        so only once per embedder) and semantic matching is on."""
-        spec = load_triage_file(knowledge.root / "triage.yaml", knowledge)
-        if embedder is None or spec.examples is None:
-            return cls(spec)
-        examples = {
-            label: _embed_messages(phrases, embedder, cache)
-            for label, phrases in (("crisis", spec.examples.crisis), ("none", spec.examples.none))
-        }
-        return cls(spec, examples)
+    def from_knowledge(cls, knowledge: Knowledge, model: TriageModel | None = None) -> "Triager":
+        return cls(load_triage_file(knowledge.root / "triage.yaml", knowledge), model)
 
     def classify(self, message: str, vector: np.ndarray | None = None) -> Verdict:
-        """Rules first; then, if the message's embedding is given, its nearness to the
-        crisis example phrasings. A failure of the semantic step never hides a rule."""
+        """Rules first; then, given the message's embedding, the classifier. A failure
+        of the learned step never hides a rule."""
         verdict = self._by_rules(message)
-        if verdict.label == "none" and vector is not None and self._semantic_crisis(vector):
-            crisis = next(r for r in self._rules if r.label == "crisis")
-            logger.info("triage: crisis (semantic)")
-            return Verdict("crisis", "semantic", crisis.cards or None)
-        return verdict
+        if verdict.label != "none" or vector is None or self._model is None or self._spec.classifier is None:
+            return verdict
+        return self._by_classifier(message, vector, self._spec.classifier)
 
-    def _semantic_crisis(self, vector: np.ndarray) -> bool:
-        settings = self._spec.semantic
-        if settings is None or not self._examples:
-            return False
-        query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        crisis = float((self._examples["crisis"] @ query).max())
-        lookalike = float((self._examples["none"] @ query).max())
-        return crisis >= settings.min_similarity and crisis - lookalike >= settings.min_margin
+    def _by_classifier(self, message: str, vector: np.ndarray, thresholds: Classifier) -> Verdict:
+        if any(p.search(normalize(message).strip()) for p in self._skip):
+            return NONE
+        probs, situation = self._model.predict(vector, message)  # type: ignore[union-attr]
+        urgent = 1.0 - probs.get("none", 0.0)
+        if urgent < thresholds.check_at:
+            return NONE
+        label = max(SEVERITY, key=lambda lab: probs.get(lab, 0.0))
+        found = self._spec.situations.get(situation)
+        card = {k: v for k, v in (("zh", found.zh), ("en", found.en)) if v} if found else None
+        is_reply = bool(found and found.card_is_reply)
+        if urgent >= thresholds.urgent_at:
+            logger.info("triage: %s (classifier)", label)
+            return Verdict(label, "classifier", card, is_reply)
+        logger.info("triage: check (classifier)")
+        return Verdict("check", "classifier", card, is_reply, suspected=label)
+
+    def confirmed(self, verdict: Verdict) -> Verdict:
+        """The full verdict after "yes, now" on a check-in."""
+        return Verdict(verdict.suspected or "emergency", verdict.rule, verdict.card, verdict.card_is_reply)
 
     def _by_rules(self, message: str) -> Verdict:
         text = normalize(message).lower()
@@ -155,28 +163,13 @@ class Triager:
             # the first real section holds the steps; an introduction carries the title
             first = next((x for x in card.sections if x.heading != card.meta.title), card.sections[0])
             steps = f"{first.heading}\n" + "\n".join(f"• {p}" for p in key_points(first.text, limit=10))
-        if verdict.card_is_reply and steps:
+        if verdict.card_is_reply and steps and verdict.label != "check":
             return steps
         words = self._spec.replies[verdict.label]  # type: ignore[index]
         parts = [knowledge.hotlines.render(words.zh if lang == "zh" else words.en).strip()]
-        if steps and verdict.label != "crisis":
+        if steps and verdict.label not in ("crisis", "check"):
             parts.append(steps)
         return "\n\n".join(parts)
-
-
-def _embed_messages(messages: list[str], embedder: Embedder, cache: EmbeddingCache | None) -> np.ndarray:
-    """Messages are embedded as queries, like the messages they are compared with."""
-    texts = [normalize(m) for m in messages]
-    keys = [hashlib.sha256(f"query\0{t}".encode()).hexdigest() for t in texts]
-    known = cache.get_many(embedder.id, keys, embedder.dim) if cache else {}
-    missing = [i for i, k in enumerate(keys) if k not in known]
-    if missing:
-        fresh = embedder.encode_queries([texts[i] for i in missing])
-        new = {keys[i]: fresh[row] for row, i in enumerate(missing)}
-        if cache:
-            cache.put_many(embedder.id, new)
-        known.update(new)
-    return np.vstack([known[k] for k in keys])
 
 
 def load_triage_file(path: Path, knowledge: Knowledge) -> TriageFile:
@@ -201,6 +194,14 @@ def load_triage_file(path: Path, knowledge: Knowledge) -> TriageFile:
             if card not in ids:
                 line = next((n for n, t in enumerate(raw.splitlines(), 1) if card in t), 1)
                 raise KnowledgeError(f"{path}:{line}: rule '{rule.id}' names unknown card '{card}'")
+    for name, situation in spec.situations.items():
+        for named in (situation.zh, situation.en):
+            if named and named not in ids:
+                line = next((n for n, t in enumerate(raw.splitlines(), 1) if named in t), 1)
+                raise KnowledgeError(f"{path}:{line}: situation '{name}' names unknown card '{named}'")
+    missing = {"crisis", "emergency", "disclosure", "check"} - set(spec.replies)
+    if missing:
+        raise KnowledgeError(f"{path}:1: replies: missing {', '.join(sorted(missing))}")
     for label, words in spec.replies.items():
         for value in (words.zh, words.en):
             unknown = knowledge.hotlines.unknown_references(value)

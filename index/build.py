@@ -21,9 +21,11 @@ from tqdm import tqdm
 from index.cache import EmbeddingCache
 from index.chunking import Chunk, chunk_knowledge
 from index.embedders import Embedder
-from index.knowledge import knowledge_hash, load_knowledge
+from index.errors import KnowledgeError
+from index.knowledge import Problem, knowledge_hash, load_knowledge
 from index.manifest import CHUNKS, DENSE, FORMAT, LEXICAL, SCOPE, Manifest
 from index.text import normalize, tokenize
+from index.triage_model import TriageModel, load_examples
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,14 @@ def build_index(
     texts = [c.embed_text for c in chunks] + list(knowledge.out_of_scope)
     embedded = _embed(texts, embedder, cache_path, rebuild, show_progress)
     vectors, scope = embedded[: len(chunks)], embedded[len(chunks) :]
+    problems: list[Problem] = []
+    examples = load_examples(knowledge_dir, problems)
+    if problems:
+        raise KnowledgeError(f"{problems[0]} (run `safebot kb check`)")
+    triage = None
+    if examples:
+        queries = [normalize(e.text) for e in examples]
+        triage = TriageModel.train(examples, _embed(queries, embedder, cache_path, rebuild, show_progress, query=True))
     manifest = Manifest(
         format=FORMAT,
         embedder=embedder.id,
@@ -59,6 +69,8 @@ def build_index(
     staging = Path(tempfile.mkdtemp(prefix="build-", dir=builds))
     try:
         write_index(staging, manifest, chunks, vectors, scope)
+        if triage is not None:
+            triage.save(staging)
         _switch_in(staging, index_path(data_dir))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -84,10 +96,14 @@ def write_index(
     manifest.write(directory)
 
 
-def _embed(texts: list[str], embedder: Embedder, cache_path: Path, rebuild: bool, show_progress: bool) -> np.ndarray:
+def _embed(
+    texts: list[str], embedder: Embedder, cache_path: Path, rebuild: bool, show_progress: bool, query: bool = False
+) -> np.ndarray:
+    """Embeddings through the cache; `query` embeds as a question (e5's `query: `), as
+    messages are at run time, under keys of their own."""
     cache = EmbeddingCache(cache_path)
     try:
-        hashes = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+        hashes = [hashlib.sha256((f"query\0{t}" if query else t).encode()).hexdigest() for t in texts]
         dim = embedder.dim
         known = {} if rebuild else cache.get_many(embedder.id, hashes, dim)
         missing = [i for i, h in enumerate(hashes) if h not in known]
@@ -100,7 +116,12 @@ def _embed(texts: list[str], embedder: Embedder, cache_path: Path, rebuild: bool
                 disable=not show_progress,
                 leave=False,
             ) as bar:
-                fresh = embedder.encode_passages([texts[i] for i in missing], progress=bar.update)
+                batch = [texts[i] for i in missing]
+                if query:
+                    fresh = np.vstack([embedder.encode_queries(batch[i : i + 64]) for i in range(0, len(batch), 64)])
+                    bar.update(len(batch))
+                else:
+                    fresh = embedder.encode_passages(batch, progress=bar.update)
             new = {hashes[i]: fresh[row] for row, i in enumerate(missing)}
             cache.put_many(embedder.id, new)
             known.update(new)

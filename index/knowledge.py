@@ -129,12 +129,14 @@ def load_knowledge(root: Path, *, today: dt.date | None = None) -> Knowledge:
 
 def knowledge_hash(root: Path) -> str:
     """A hash of what the index is built from (documents, hotlines, out-of-scope
-    subjects), so an index knows whether it is stale; quizzes or reminders do not count."""
+    subjects, triage examples), so an index knows whether it is stale; quizzes or reminders do not count."""
     digest = hashlib.sha256()
     indexed = [
         p
         for p in _content_files(root, include_hotlines=True)
-        if p.is_relative_to(root / DOCS_DIR) or p in (root / HOTLINES_FILE, root / SCOPE_FILE)
+        if p.is_relative_to(root / DOCS_DIR)
+        or p.is_relative_to(root / "triage")
+        or p in (root / HOTLINES_FILE, root / SCOPE_FILE)
     ]
     for path in indexed:
         digest.update(str(path.relative_to(root)).encode())

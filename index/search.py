@@ -18,6 +18,7 @@ from index.embedders import Embedder
 from index.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from index.manifest import CHUNKS, DENSE, FORMAT, LEXICAL, SCOPE, Manifest
 from index.text import detect_lang, normalize, tokenize
+from index.triage_model import TriageModel
 
 MAX_QUERY_CHARS = 2000
 RRF_K = 60
@@ -88,8 +89,10 @@ class SearchIndex:
         lexical: bm25s.BM25,
         scope: np.ndarray,
         embedder: Embedder,
+        triage: TriageModel | None = None,
     ) -> None:
         self.manifest = manifest
+        self.triage = triage  # the learned triage step, trained with this index
         self.chunks = chunks
         self._dense = dense
         self._scope = scope
@@ -117,13 +120,14 @@ class SearchIndex:
             dense = faiss.read_index(str(directory / DENSE))
             lexical = bm25s.BM25.load(str(directory / LEXICAL))
             scope = np.load(directory / SCOPE)
+            triage = TriageModel.load(directory)
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
             raise IndexCorruptError(
                 f"index in {directory} is damaged ({exc.__class__.__name__}): run `safebot index build --rebuild`"
             ) from exc
         if dense.ntotal != len(chunks) or dense.d != manifest.dim:
             raise IndexCorruptError(f"index in {directory} is inconsistent: run `safebot index build --rebuild`")
-        return cls(manifest, chunks, dense, lexical, scope, embedder)
+        return cls(manifest, chunks, dense, lexical, scope, embedder, triage)
 
     def embed_query(self, query: str) -> np.ndarray:
         """The query vector, exactly as `search` computes it, so a caller that needs it

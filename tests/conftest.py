@@ -112,11 +112,10 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str])
 def real_assistant(real_index):
     from bot.assistant import Assistant
     from bot.triage import Triager
-    from index.embedders import get_embedder
     from index.knowledge import load_knowledge
 
     knowledge = load_knowledge(REPO_KNOWLEDGE)
-    return Assistant(knowledge, real_index, Triager.from_knowledge(knowledge, get_embedder("e5-small-int4")))
+    return Assistant(knowledge, real_index, Triager.from_knowledge(knowledge, real_index.triage))
 
 
 _REAL = {"real_data_dir", "real_index", "real_assistant"}
