@@ -1,0 +1,143 @@
+"""The learned triage step: the example files are checked like other knowledge, the
+tiers (full verdict, check-in, none) follow the thresholds in triage.yaml, a check-in
+is answered by a button without the message being kept, and on the shipped data the
+classifier keeps its recall on grid cells it never saw and on the frozen test file."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from bot.assistant import Assistant
+from bot.dialogue import Dialogue, Incoming
+from bot.settings import REPO_KNOWLEDGE
+from bot.store import Store
+from bot.triage import Triager, load_triage_file
+from index.build import _embed
+from index.knowledge import Problem, load_knowledge
+from index.text import normalize
+from index.triage_model import LABELS, TriageModel, features, fit_linear, load_examples
+
+KNOWLEDGE = load_knowledge(REPO_KNOWLEDGE)
+SPEC = load_triage_file(REPO_KNOWLEDGE / "triage.yaml", KNOWLEDGE)
+FROZEN = Path(__file__).resolve().parent / "eval" / "triage_frozen.yaml"
+
+
+class FixedModel:
+    """Stands in for the trained model: says what the test needs."""
+
+    def __init__(self, urgent: float, label: str = "emergency", situation: str = "drowning") -> None:
+        self.urgent, self.label, self.situation = urgent, label, situation
+
+    def predict(self, vector: np.ndarray, text: str) -> tuple[dict[str, float], str]:
+        rest = {lab: 0.0 for lab in LABELS}
+        rest.update({"none": 1 - self.urgent, self.label: self.urgent})
+        return rest, self.situation
+
+
+def test_shipped_examples_load_cleanly_and_cover_the_grid() -> None:
+    problems: list[Problem] = []
+    examples = load_examples(REPO_KNOWLEDGE, problems)
+    assert problems == []
+    labels = [e.label for e in examples]
+    assert labels.count("none") >= 800 and len(labels) - labels.count("none") >= 800
+    assert set(SPEC.situations) <= {e.situation for e in examples if e.label != "none"}
+
+
+def test_a_broken_example_file_is_reported_with_its_file(run_cli, knowledge_copy: Path, monkeypatch) -> None:
+    (knowledge_copy / "triage" / "urgent" / "broken.yaml").write_text(
+        "label: emergency\nsituation: fire\nmessages:\n  - {text: 着火了, writer: neighbour, style: direct}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("SAFEBOT_KNOWLEDGE_DIR", str(knowledge_copy))
+    result = run_cli("kb", "check")
+    assert result.code == 2
+    assert "broken.yaml:4: writer 'neighbour'" in result.out
+
+
+@pytest.mark.parametrize(
+    ("urgent", "expected"),
+    [(0.95, "emergency"), (0.4, "check"), (0.05, "none")],
+)
+def test_tiers_follow_the_thresholds(urgent: float, expected: str) -> None:
+    assert SPEC.classifier is not None and SPEC.classifier.check_at < 0.4 < SPEC.classifier.urgent_at
+    triager = Triager(SPEC, FixedModel(urgent))  # type: ignore[arg-type]
+    verdict = triager.classify("池塘那边好像有点不对劲", np.zeros(384, np.float32))
+    assert verdict.label == expected
+    if expected != "none":
+        assert verdict.card == {"zh": "card-drowning-rescue-zh", "en": "card-drowning-en"}
+    if expected == "check":
+        assert verdict.suspected == "emergency"
+        reply = triager.reply(verdict, "zh", KNOWLEDGE)
+        assert reply is not None and "110" in reply and "120" in reply and "现在有人正处在危险中吗" in reply
+
+
+def test_rules_stay_a_floor_and_small_talk_skips_the_classifier() -> None:
+    never = Triager(SPEC, FixedModel(0.0))  # type: ignore[arg-type]
+    assert never.classify("我不想活了", np.zeros(384, np.float32)).label == "crisis"
+    always = Triager(SPEC, FixedModel(0.99))  # type: ignore[arg-type]
+    assert always.classify("谢谢！", np.zeros(384, np.float32)).label == "none"
+    assert always.classify("thank you", np.zeros(384, np.float32)).label == "none"
+
+
+@pytest.fixture
+def checking(real_index, tmp_path: Path):
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assistant = Assistant(KNOWLEDGE, real_index, Triager(SPEC, FixedModel(0.4)))  # type: ignore[arg-type]
+    yield Dialogue(assistant, store), assistant
+    store.close()
+
+
+def test_a_check_in_asks_then_yes_gives_the_card_and_no_the_answer(checking) -> None:
+    dialogue, assistant = checking
+    question = "孩子在河边玩水，我有点担心"
+    assert assistant.answer(question).to_json()["triage"] == "check"
+    [ask] = dialogue.handle(Incoming(1, question))
+    yes, no = [row[0].data for row in ask.buttons]
+    assert yes.startswith("chk:y:emergency:card-drowning-rescue-zh") and no.startswith("chk:n:")
+    assert all(len(b.encode()) <= 64 for b in (yes, no))
+    [urgent] = dialogue.handle(Incoming(1, button=yes))
+    assert urgent.text.startswith("⚠️") and "110" in urgent.text
+    [answer] = dialogue.handle(Incoming(1, button=no))
+    assert "来源：" in answer.text
+
+
+@pytest.mark.slow
+def test_recall_on_unseen_grid_cells_and_on_the_frozen_file(real_data_dir: Path) -> None:
+    """Grouped cross-validation: a grid cell (situation x writer) is never in training
+    and test at once. Urgent messages must reach the full verdict or the check-in."""
+    from sklearn.model_selection import GroupKFold
+
+    problems: list[Problem] = []
+    examples = load_examples(REPO_KNOWLEDGE, problems)
+    cache = real_data_dir / "cache" / "embeddings.sqlite"
+    from index.embedders import get_embedder
+
+    embedder = get_embedder("e5-small-int4")
+    vectors = _embed([normalize(e.text) for e in examples], embedder, cache, False, False, query=True)
+    x = features(vectors, [e.text for e in examples])
+    y = np.array([e.label for e in examples])
+    groups = [e.cell for e in examples]
+    assert SPEC.classifier is not None
+    urgent_prob = np.zeros(len(examples))
+    for train, test in GroupKFold(n_splits=5).split(x, y, groups):
+        model = fit_linear(x[train], list(y[train]))
+        urgent_prob[test] = 1 - model.proba(x[test])[:, model.classes.index("none")]
+    rules = Triager(SPEC)
+    by_rule = np.array([rules.classify(e.text).label != "none" for e in examples])
+    urgent = y != "none"
+    reached = by_rule | (urgent_prob >= SPEC.classifier.check_at)
+    full_alarm = by_rule | (urgent_prob >= SPEC.classifier.urgent_at)
+    assert reached[urgent].mean() >= 0.99
+    assert full_alarm[~urgent].mean() <= 0.20, "full alarms on look-alikes (target 0.05; see docs/decisions.md)"
+
+    frozen = yaml.safe_load(FROZEN.read_text(encoding="utf-8"))
+    trained = TriageModel.train(examples, vectors)
+    triager = Triager(SPEC, trained)
+    texts = [c["text"] for c in frozen]
+    frozen_vectors = embedder.encode_queries([normalize(t) for t in texts])
+    verdicts = [triager.classify(t, v).label for t, v in zip(texts, frozen_vectors, strict=True)]
+    urgent_f = [c["expect"] != "none" for c in frozen]
+    recall = np.mean([v != "none" for v, u in zip(verdicts, urgent_f, strict=True) if u])
+    assert recall >= 0.98
