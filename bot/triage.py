@@ -94,6 +94,19 @@ class Verdict:
 NONE = Verdict("none")
 
 
+def tier(probs: dict[str, float], thresholds: Classifier) -> tuple[str, str]:
+    """Where the classifier's probabilities put a message, and the label it suspects:
+    "full" (the verdict) when it is surely urgent; "check" (ask whether someone is in
+    danger now) when a danger, crisis or emergency, is likely enough to ask about; else
+    "none": a general question about bullying is answered by the guidance, not a check-in."""
+    urgent = 1.0 - probs.get("none", 0.0)
+    if urgent >= thresholds.urgent_at:
+        return "full", max(SEVERITY, key=lambda lab: probs.get(lab, 0.0))
+    danger = probs.get("crisis", 0.0) + probs.get("emergency", 0.0)
+    suspected = "crisis" if probs.get("crisis", 0.0) >= probs.get("emergency", 0.0) else "emergency"
+    return ("check" if danger >= thresholds.check_at else "none"), suspected
+
+
 class Triager:
     def __init__(self, spec: TriageFile, model: TriageModel | None = None) -> None:
         """Without a `model` (an index built before the examples existed) only the rules run."""
@@ -122,17 +135,15 @@ class Triager:
         if any(p.search(normalize(message).strip()) for p in self._skip):
             return NONE
         probs, situation = self._model.predict(vector, message)  # type: ignore[union-attr]
-        urgent = 1.0 - probs.get("none", 0.0)
-        if urgent < thresholds.check_at:
+        found, label = tier(probs, thresholds)
+        if found == "none":
             return NONE
-        label = max(SEVERITY, key=lambda lab: probs.get(lab, 0.0))
-        found = self._spec.situations.get(situation)
-        card = {k: v for k, v in (("zh", found.zh), ("en", found.en)) if v} if found else None
-        is_reply = bool(found and found.card_is_reply)
-        if urgent >= thresholds.urgent_at:
-            logger.info("triage: %s (classifier)", label)
+        known = self._spec.situations.get(situation)
+        card = {k: v for k, v in (("zh", known.zh), ("en", known.en)) if v} if known else None
+        is_reply = bool(known and known.card_is_reply)
+        logger.info("triage: %s (classifier)", label if found == "full" else "check")
+        if found == "full":
             return Verdict(label, "classifier", card, is_reply)
-        logger.info("triage: check (classifier)")
         return Verdict("check", "classifier", card, is_reply, suspected=label)
 
     def confirmed(self, verdict: Verdict) -> Verdict:

@@ -7,18 +7,24 @@ each label (none, crisis, emergency, disclosure), one the situation of an urgent
 (drowning, fire, ...), which picks the card. Prediction is a few dot products, so triage
 adds well under a millisecond to a question whose embedding is already computed."""
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import yaml
 from pydantic import Field, ValidationError
 from scipy import sparse
 
+from index.errors import IndexMismatchError
 from index.knowledge import Problem, yaml_problem
 from index.models import Strict
 from index.text import normalize
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import HashingVectorizer
 
 TRIAGE_DIR = "triage"
 MODEL_FILE = "triage.npz"
@@ -27,7 +33,7 @@ WRITERS = ("child", "friend", "witness", "parent", "teacher")
 STYLES = (
     "direct", "scene", "euphemism", "farewell", "plan", "short", "rambling", "typo", "pinyin", "traditional", "english",
 )  # fmt: skip
-_NGRAMS = 2**18
+_NGRAMS = 2**16  # 2**18 trains 3x slower for the same recall (benchmarks/triage_quality.py)
 _NGRAM_WEIGHT = 0.5  # char n-grams help most on short and misspelled messages (benchmarks/triage_quality.py)
 _C = 16.0
 
@@ -108,14 +114,18 @@ def _line_of(path: Path, text: str) -> int:
     return 1
 
 
-def ngrams(texts: list[str]) -> sparse.csr_matrix:
-    """Character 1–3-grams, hashed: stateless, so the same at training and at use."""
+@functools.cache
+def _vectorizer() -> "HashingVectorizer":
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    vectorizer = HashingVectorizer(
+    return HashingVectorizer(
         analyzer="char_wb", ngram_range=(1, 3), n_features=_NGRAMS, alternate_sign=False, norm="l2"
     )
-    return vectorizer.transform(texts)
+
+
+def ngrams(texts: list[str]) -> sparse.csr_matrix:
+    """Character 1–3-grams, hashed: stateless, so the same at training and at use."""
+    return _vectorizer().transform(texts)
 
 
 def features(vectors: np.ndarray, texts: list[str]) -> sparse.csr_matrix:
@@ -182,6 +192,7 @@ class TriageModel:
             situation_coef=self.situations.coef,
             situation_intercept=self.situations.intercept,
             examples_hash=np.array(self.examples_hash),
+            ngram_features=np.array(_NGRAMS),
         )
 
     @classmethod
@@ -190,6 +201,10 @@ class TriageModel:
         if not path.exists():
             return None
         with np.load(path, allow_pickle=False) as data:
+            if "ngram_features" not in data or int(data["ngram_features"]) != _NGRAMS:
+                raise IndexMismatchError(
+                    f"the triage model in {directory} was trained by another version: run `safebot index build`"
+                )
             return cls(
                 Linear(tuple(str(c) for c in data["label_classes"]), data["label_coef"], data["label_intercept"]),
                 Linear(

@@ -1,0 +1,118 @@
+"""Triage quality: rules alone, and rules with the learned classifier, on grid cells the
+classifier never saw (grouped cross-validation over knowledge/triage/) and on the frozen
+test file (tests/eval/triage_frozen.yaml, written by another method and never trained
+on). Prints recall per label, false alarms per look-alike category, how many messages
+land in each tier, what the character n-grams add, and what triage costs per message.
+
+    python benchmarks/triage_quality.py
+"""
+
+import collections
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.settings import REPO_KNOWLEDGE, Settings  # noqa: E402
+from bot.triage import Classifier, Triager, load_triage_file, tier  # noqa: E402
+from index.build import _embed  # noqa: E402
+from index.embedders import get_embedder  # noqa: E402
+from index.knowledge import Problem, load_knowledge  # noqa: E402
+from index.text import normalize  # noqa: E402
+from index.triage_model import TriageModel, features, fit_linear, load_examples  # noqa: E402
+
+FROZEN = ROOT / "tests" / "eval" / "triage_frozen.yaml"
+
+
+def tiers_of(by_rule: np.ndarray, probs: np.ndarray, classes: tuple[str, ...], thresholds: Classifier) -> np.ndarray:
+    """'full' (a rule or a sure classifier), 'check' or 'none' for each message, as the bot decides."""
+    out = np.full(len(by_rule), "none", dtype=object)
+    for i, row in enumerate(probs):
+        out[i] = "full" if by_rule[i] else tier(dict(zip(classes, row, strict=True)), thresholds)[0]
+    return out
+
+
+def table(title: str, rows: list[tuple[str, int, dict[str, int]]]) -> None:
+    print(f"\n{title}")
+    print(f"{'':<28} {'n':>5} {'full':>7} {'check':>7} {'none':>7}")
+    for name, n, counts in rows:
+        cells = " ".join(f"{counts.get(t, 0) / n:>7.1%}" for t in ("full", "check", "none"))
+        print(f"{name:<28} {n:>5} {cells}")
+
+
+def summarise(name: str, labels: list[str], groups: list[str], tier: np.ndarray) -> None:
+    rows = []
+    for label in ("crisis", "emergency", "disclosure"):
+        idx = [i for i, lab in enumerate(labels) if lab == label]
+        rows.append((label, len(idx), collections.Counter(tier[idx])))
+    urgent = [i for i, lab in enumerate(labels) if lab != "none"]
+    rows.append(("all urgent", len(urgent), collections.Counter(tier[urgent])))
+    look = [i for i, lab in enumerate(labels) if lab == "none"]
+    for category in sorted({groups[i] for i in look}):
+        idx = [i for i in look if groups[i] == category]
+        rows.append((f"look-alike: {category}", len(idx), collections.Counter(tier[idx])))
+    rows.append(("all look-alikes", len(look), collections.Counter(tier[look])))
+    table(name, rows)
+
+
+def main() -> None:
+    from sklearn.model_selection import GroupKFold
+
+    knowledge = load_knowledge(REPO_KNOWLEDGE)
+    spec = load_triage_file(REPO_KNOWLEDGE / "triage.yaml", knowledge)
+    assert spec.classifier is not None
+    problems: list[Problem] = []
+    examples = load_examples(REPO_KNOWLEDGE, problems)
+    embedder = get_embedder("e5-small-int4")
+    frozen = yaml.safe_load(FROZEN.read_text(encoding="utf-8"))
+    # the index build's embedding cache: the examples are embedded there already
+    cache = Settings.from_env().data_dir / "cache" / "embeddings.sqlite"
+    vectors = _embed([normalize(e.text) for e in examples], embedder, cache, False, False, query=True)
+    frozen_vectors = _embed([normalize(c["text"]) for c in frozen], embedder, cache, False, False, query=True)
+
+    rules = Triager(spec)
+    by_rule = np.array([rules.classify(e.text).label != "none" for e in examples])
+    labels = [e.label for e in examples]
+    groups = [e.cell.split("|")[0] for e in examples]
+    y = np.array(labels)
+    cells = [e.cell for e in examples]
+    print(f"{len(examples)} training examples; {len(frozen)} frozen test messages")
+    for name, with_ngrams in (("e5 vectors only", False), ("e5 vectors + char n-grams", True)):
+        x = features(vectors, [e.text for e in examples])
+        if not with_ngrams:
+            x = x[:, : vectors.shape[1]]
+        found = np.full(len(examples), "none", dtype=object)
+        for train, test in GroupKFold(n_splits=5).split(x, y, cells):
+            model = fit_linear(x[train], list(y[train]))
+            found[test] = tiers_of(by_rule[test], model.proba(x[test]), model.classes, spec.classifier)
+        summarise(f"grouped 5-fold cross-validation, {name}", labels, groups, found)
+    summarise("rules alone (cross-validation set)", labels, groups, np.where(by_rule, "full", "none"))
+
+    start = time.perf_counter()
+    model = TriageModel.train(examples, vectors)
+    train_s = time.perf_counter() - start
+    triager = Triager(spec, model)
+    frozen_labels = [c["expect"] for c in frozen]
+    frozen_groups = [c.get("situation", "?") for c in frozen]
+    verdicts = []
+    start = time.perf_counter()
+    for case, vector in zip(frozen, frozen_vectors, strict=True):
+        verdicts.append(triager.classify(case["text"], vector).label)
+    per_message_ms = (time.perf_counter() - start) * 1000 / len(frozen)
+    found = np.array(["none" if v == "none" else "check" if v == "check" else "full" for v in verdicts], dtype=object)
+    summarise("frozen test file (rules + classifier, trained on everything)", frozen_labels, frozen_groups, found)
+    right = sum(v == e for v, e in zip(verdicts, frozen_labels, strict=True) if e != "none")
+    urgent_n = sum(e != "none" for e in frozen_labels)
+    print(f"\nfrozen: urgent messages given exactly their label at the full tier: {right}/{urgent_n}")
+    print(
+        f"training at build: {train_s:.1f} s; triage per message (embedding already computed): {per_message_ms:.2f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
