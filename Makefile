@@ -47,6 +47,7 @@ format: setup-dev
 
 bench: setup
 	$(PY) benchmarks/retrieval_quality.py
+	$(PY) benchmarks/triage_quality.py
 	$(PY) benchmarks/query_latency.py
 	$(PY) benchmarks/build_time.py
 	$(PY) benchmarks/scaling.py
