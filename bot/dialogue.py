@@ -154,6 +154,8 @@ class Dialogue:
             replies = handler(ctx) if handler else [Reply(text("unknown_command", ctx.lang)), *self._help(ctx)]
         elif not incoming.text.strip():  # a blank message is not a question: say how to ask
             replies = self._help(ctx)
+        elif self.assistant.triager.is_small_talk(incoming.text):
+            replies = [Reply(text("small_talk", ctx.lang), ((Button(text("btn_hotlines", ctx.lang), "hotlines"),),))]
         else:
             replies = self._question(ctx, incoming.text)
         return [part for reply in replies for part in self._split(reply)]

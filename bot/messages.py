@@ -139,6 +139,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "btn_up": {"zh": "👍 有用", "en": "👍 Helpful"},
     "btn_down": {"zh": "👎 没用", "en": "👎 Not helpful"},
     "btn_hotlines": {"zh": "📞 求助电话", "en": "📞 Hotlines"},
+    "small_talk": {
+        "zh": "😊 有安全方面的问题随时问我，比如“暑假怎么防溺水”“孩子被欺负了怎么办”。",
+        "en": "😊 Ask me anything about keeping children safe, e.g. "
+        '"how do I keep my child safe near water this summer?"',
+    },
     "btn_danger_now": {"zh": "是，现在有危险", "en": "Yes, someone is in danger now"},
     "btn_just_asking": {"zh": "不是，我只是问问", "en": "No, I'm asking in general"},
     "btn_yes_forget": {"zh": "确认删除", "en": "Delete"},

@@ -131,8 +131,12 @@ class Triager:
             return verdict
         return self._by_classifier(message, vector, self._spec.classifier)
 
+    def is_small_talk(self, message: str) -> bool:
+        """Thanks, hello, ok: nothing to triage or to search for."""
+        return any(p.search(normalize(message).strip()) for p in self._skip)
+
     def _by_classifier(self, message: str, vector: np.ndarray, thresholds: Classifier) -> Verdict:
-        if any(p.search(normalize(message).strip()) for p in self._skip):
+        if self.is_small_talk(message):
             return NONE
         probs, situation = self._model.predict(vector, message)  # type: ignore[union-attr]
         found, label = tier(probs, thresholds)

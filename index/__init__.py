@@ -8,7 +8,7 @@ from pathlib import Path
 from index.build import build_index, index_path
 from index.embedders import Embedder
 from index.knowledge import knowledge_hash
-from index.manifest import MANIFEST, Manifest
+from index.manifest import FORMAT, MANIFEST, Manifest
 from index.search import Hit, Preferences, SearchIndex, SearchResult
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,10 @@ def open_index(knowledge_dir: Path, data_dir: Path, embedder: Embedder) -> Searc
         build_index(knowledge_dir, data_dir, embedder, show_progress=sys.stderr.isatty())
     else:
         manifest = Manifest.read(path)
-        if manifest.embedder == embedder.id and manifest.knowledge_hash != knowledge_hash(knowledge_dir):
+        if manifest.embedder == embedder.id and manifest.format != FORMAT:
+            print("the search index is from an older version: rebuilding it…", file=sys.stderr)
+            build_index(knowledge_dir, data_dir, embedder, show_progress=sys.stderr.isatty())
+        elif manifest.embedder == embedder.id and manifest.knowledge_hash != knowledge_hash(knowledge_dir):
             print("knowledge changed: updating the search index…", file=sys.stderr)
             build_index(knowledge_dir, data_dir, embedder, show_progress=sys.stderr.isatty())
     return SearchIndex.load(path, embedder)

@@ -23,7 +23,7 @@ from index.chunking import Chunk, chunk_knowledge
 from index.embedders import Embedder
 from index.errors import KnowledgeError
 from index.knowledge import Problem, knowledge_hash, load_knowledge
-from index.manifest import CHUNKS, DENSE, FORMAT, LEXICAL, SCOPE, Manifest
+from index.manifest import CHUNKS, DENSE, FORMAT, LEXICAL, QUESTION_CHUNKS, QUESTIONS, SCOPE, Manifest
 from index.text import normalize, tokenize
 from index.triage_model import TriageModel, load_examples
 
@@ -46,6 +46,9 @@ def build_index(
     texts = [c.embed_text for c in chunks] + list(knowledge.out_of_scope)
     embedded = _embed(texts, embedder, cache_path, rebuild, show_progress)
     vectors, scope = embedded[: len(chunks)], embedded[len(chunks) :]
+    keys = [(i, normalize(q)) for i, c in enumerate(chunks) for q in c.questions]
+    asked = _embed([q for _, q in keys], embedder, cache_path, rebuild, show_progress, query=True)
+    question_chunks = np.array([i for i, _ in keys], dtype=np.int64)
     problems: list[Problem] = []
     examples = load_examples(knowledge_dir, problems)
     if problems:
@@ -68,7 +71,7 @@ def build_index(
     builds.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="build-", dir=builds))
     try:
-        write_index(staging, manifest, chunks, vectors, scope)
+        write_index(staging, manifest, chunks, vectors, scope, asked, question_chunks)
         if triage is not None:
             triage.save(staging)
         _switch_in(staging, index_path(data_dir))
@@ -80,15 +83,28 @@ def build_index(
 
 
 def write_index(
-    directory: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray, scope: np.ndarray
+    directory: Path,
+    manifest: Manifest,
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    scope: np.ndarray,
+    questions: np.ndarray | None = None,
+    question_chunks: np.ndarray | None = None,
 ) -> None:
     """Write all parts of an index into `directory` (also used by benchmarks). `scope`
-    holds the embedded out-of-scope descriptions that calibrate `confident`."""
+    holds the embedded out-of-scope descriptions that calibrate `confident`; `questions`
+    the embedded questions of the sections, row i pointing at chunk `question_chunks[i]`."""
     dense = faiss.IndexFlatIP(vectors.shape[1])
     dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
     faiss.write_index(dense, str(directory / DENSE))
+    asked = faiss.IndexFlatIP(vectors.shape[1])
+    if questions is not None and len(questions):
+        asked.add(np.ascontiguousarray(questions, dtype=np.float32))
+    faiss.write_index(asked, str(directory / QUESTIONS))
+    np.save(directory / QUESTION_CHUNKS, question_chunks if question_chunks is not None else np.zeros(0, np.int64))
     lexical = bm25s.BM25()
-    corpus = [tokenize(normalize(c.embed_text)) or [""] for c in chunks]
+    # the lexical side reads the questions too: they hold the words people use
+    corpus = [tokenize(normalize(c.embed_text + "\n" + "\n".join(c.questions))) or [""] for c in chunks]
     lexical.index(corpus, show_progress=False)
     lexical.save(str(directory / LEXICAL))
     np.save(directory / SCOPE, np.ascontiguousarray(scope, dtype=np.float32))

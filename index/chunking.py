@@ -23,6 +23,7 @@ class Chunk:
     source: str
     url: str | None
     expires: str | None
+    questions: tuple[str, ...] = ()  # what people ask that this section answers: extra search keys
 
     @property
     def embed_text(self) -> str:
@@ -38,6 +39,7 @@ class Chunk:
         data = dict(data)
         data["audiences"] = tuple(data["audiences"])  # type: ignore[arg-type]
         data["grades"] = tuple(data["grades"])  # type: ignore[arg-type]
+        data["questions"] = tuple(data.get("questions") or ())  # type: ignore[arg-type]
         return cls(**data)  # type: ignore[arg-type]
 
 
@@ -76,6 +78,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
                     source=own.cite(),
                     url=own.url,
                     expires=meta.expires.isoformat() if meta.expires else None,
+                    questions=section.questions,
                 )
             )
     return chunks

@@ -8,12 +8,14 @@ from pathlib import Path
 
 from index.errors import IndexCorruptError
 
-FORMAT = 1
+FORMAT = 2  # 2: sections' questions as extra keys
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.json"
 DENSE = "dense.faiss"
 LEXICAL = "bm25"
 SCOPE = "scope.npy"
+QUESTIONS = "questions.faiss"
+QUESTION_CHUNKS = "question_chunks.npy"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import numpy as np
 from index.chunking import Chunk
 from index.embedders import Embedder
 from index.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-from index.manifest import CHUNKS, DENSE, FORMAT, LEXICAL, SCOPE, Manifest
+from index.manifest import CHUNKS, DENSE, FORMAT, LEXICAL, QUESTION_CHUNKS, QUESTIONS, SCOPE, Manifest
 from index.text import detect_lang, normalize, tokenize
 from index.triage_model import TriageModel
 
@@ -90,9 +90,13 @@ class SearchIndex:
         scope: np.ndarray,
         embedder: Embedder,
         triage: TriageModel | None = None,
+        questions: faiss.Index | None = None,
+        question_chunks: np.ndarray | None = None,
     ) -> None:
         self.manifest = manifest
         self.triage = triage  # the learned triage step, trained with this index
+        self._questions = questions
+        self._question_chunks = question_chunks if question_chunks is not None else np.zeros(0, np.int64)
         self.chunks = chunks
         self._dense = dense
         self._scope = scope
@@ -121,13 +125,15 @@ class SearchIndex:
             lexical = bm25s.BM25.load(str(directory / LEXICAL))
             scope = np.load(directory / SCOPE)
             triage = TriageModel.load(directory)
+            questions = faiss.read_index(str(directory / QUESTIONS))
+            question_chunks = np.load(directory / QUESTION_CHUNKS)
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
             raise IndexCorruptError(
                 f"index in {directory} is damaged ({exc.__class__.__name__}): run `safebot index build --rebuild`"
             ) from exc
         if dense.ntotal != len(chunks) or dense.d != manifest.dim:
             raise IndexCorruptError(f"index in {directory} is inconsistent: run `safebot index build --rebuild`")
-        return cls(manifest, chunks, dense, lexical, scope, embedder, triage)
+        return cls(manifest, chunks, dense, lexical, scope, embedder, triage, questions, question_chunks)
 
     def embed_query(self, query: str) -> np.ndarray:
         """The query vector, exactly as `search` computes it, so a caller that needs it
@@ -154,6 +160,7 @@ class SearchIndex:
 
         cosines: dict[int, float] = {}
         dense_ranks: dict[int, int] = {}
+        question_ranks: dict[int, int] = {}
         off_scope = 0.0
         if mode in ("hybrid", "dense"):
             if vector is None:
@@ -166,6 +173,7 @@ class SearchIndex:
                 if i >= 0:
                     dense_ranks[int(i)] = rank
                     cosines[int(i)] = float(s)
+            question_ranks = self._question_ranks(vector)
         lexical_ranks: dict[int, int] = {}
         if mode in ("hybrid", "lexical"):
             tokens = [t for t in tokenize(text) if t in self._vocab]
@@ -177,7 +185,7 @@ class SearchIndex:
                 lexical_ranks = {int(i): r for r, i in enumerate(top) if scores[i] > 0}
 
         fused: dict[int, float] = {}
-        for ranks in (dense_ranks, lexical_ranks):
+        for ranks in (dense_ranks, lexical_ranks, question_ranks):
             for i, rank in ranks.items():
                 fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
 
@@ -208,6 +216,18 @@ class SearchIndex:
         margin = best - off_scope
         confident = bool(hits) and (mode == "lexical" or (best >= CONFIDENT_FLOOR and margin >= CONFIDENT_MARGIN))
         return SearchResult(query, hits, confident, truncated, margin)
+
+    def _question_ranks(self, vector: np.ndarray) -> dict[int, int]:
+        """Chunks ranked by their best-matching question (a section answers what people
+        ask in their own words better than its text resembles the question)."""
+        if self._questions is None or self._questions.ntotal == 0:
+            return {}
+        _, ids = self._questions.search(vector, min(self._questions.ntotal, CANDIDATES * 3))
+        ranks: dict[int, int] = {}
+        for i in ids[0]:
+            if i >= 0:
+                ranks.setdefault(int(self._question_chunks[i]), len(ranks))
+        return ranks
 
     def _boost(self, item: tuple[int, float], prefs: Preferences, lang: str) -> float:
         i, score = item

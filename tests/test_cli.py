@@ -72,6 +72,21 @@ def test_emergency_reply_leads_with_what_to_do(run_cli, real_env) -> None:
     assert row["reply"].startswith("⚠️") and "110" in row["reply"].split("\n")[0]
 
 
+@pytest.mark.parametrize(
+    ("message", "label", "numbers"),
+    [
+        ("楼下邻居家一直冒黑烟 还有小孩在哭", "emergency", ["119"]),
+        ("I was raped by my coach and I haven't told anyone", "disclosure", ["110"]),
+        ("my friend posted goodbye thank you all and her phone is off", "crisis", ["110", "120"]),
+        ("谢谢", "none", []),
+    ],
+)
+def test_each_label_through_ask_json(run_cli, real_env, message: str, label: str, numbers: list[str]) -> None:
+    row = json.loads(run_cli("ask", "--json", message).out)
+    assert row["triage"] == label
+    assert all(n in row["reply"] for n in numbers)
+
+
 def test_off_topic_question_is_answered_honestly(run_cli, real_env) -> None:
     row = json.loads(run_cli("ask", "--json", "红烧肉怎么做才好吃").out)
     assert row["confident"] is False

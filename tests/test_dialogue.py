@@ -148,6 +148,13 @@ def test_every_command_answers_with_its_own_reply(
         assert any(d.startswith(button) for d in datas(reply))
 
 
+@pytest.mark.parametrize("message", ["谢谢", "谢谢你！", "ok", "Thank you", "👍"])
+def test_small_talk_gets_a_short_friendly_reply(dialogue: Dialogue, store: Store, message: str) -> None:
+    [reply] = dialogue.handle(Incoming(CHAT, message))
+    assert reply.text.startswith("😊") and len(reply.text) < 120
+    assert store.counters("unanswered") == {}
+
+
 @pytest.mark.parametrize("blank", ["", "   ", "\n\t "])
 def test_a_blank_message_gets_the_help_text(dialogue: Dialogue, blank: str) -> None:
     [reply] = dialogue.handle(Incoming(CHAT, blank))

@@ -293,3 +293,19 @@ def test_scheduled_reminder_reaches_a_subscriber_once(settings: Settings, fake: 
     assert store.acknowledgement_counts() == {("summer-drowning-week-before", "parent"): 1}
     assert store.outbox_counts().get("pending", 0) == 0
     store.close()
+
+
+def test_every_triage_label_end_to_end(bot: BotThread, fake: FakeTelegram) -> None:
+    """Each verdict as a Telegram user sees it: the numbers in the message itself."""
+    cases = {
+        USER + 11: ("我把药都攒好了，今晚就结束这一切", ["12356"], "谢谢你愿意说出来"),
+        USER + 12: ("楼下邻居家一直冒黑烟 还有小孩在哭", ["119"], "⚠️"),  # no alarm word: the classifier
+        USER + 13: ("我被继父性侵了 不敢告诉妈妈", ["110"], "谢谢你告诉我"),
+        USER + 14: ("池塘边有个小娃一直在扑腾 叫他也不应", ["110", "120"], "⚠️"),
+    }
+    for chat, (message, _, _) in cases.items():
+        fake.push_text(chat, message)
+    for chat, (_, numbers, start) in cases.items():
+        [reply] = fake.wait_sent(chat, 1)
+        assert reply["text"].startswith(start), reply["text"]
+        assert all(n in reply["text"] for n in numbers)
