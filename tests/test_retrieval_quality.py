@@ -54,3 +54,44 @@ def test_most_off_topic_questions_are_not_confident(real_index: SearchIndex) -> 
     confident = sum(real_index.search(q).confident for q in offtopic)
     assert confident / len(offtopic) <= 0.25
     assert real_index.search("孩子暑假想去河里游泳怎么办").confident
+
+
+def test_answers_come_from_the_section_that_answers(real_assistant) -> None:
+    """tests/eval/answers/: the section that answers each question comes first for most,
+    and the reply holds every fact of the answer key (benchmarks/answer_quality.py has
+    the full table; these floors sit under today's figures to catch a regression)."""
+    import re
+
+    from bot.answer import compose_reply
+
+    cases = [c for path in sorted((EVAL / "answers").glob("*.yaml")) for c in yaml.safe_load(path.read_text())]
+    cases = [c for c in cases if not c.get("follow_up_of")]
+    assert len(cases) >= 250 and sum(c.get("lang") == "en" for c in cases) >= 50
+    section_hits = covered = 0
+    for case in cases:
+        answer = real_assistant.answer(case["q"], Preferences(audience=case.get("audience")))
+        reply = answer.reply
+        if answer.verdict.label == "check":
+            reply = compose_reply(answer.result, real_assistant.knowledge.hotlines, answer.lang)
+        top = answer.result.hits[0].chunk if answer.result.hits else None
+        section_hits += bool(top and (top.doc_id, top.section) == (case["doc"], case["section"]))
+        covered += all(all(re.search(p, reply, re.IGNORECASE) for p in group) for group in case["answer"])
+    assert section_hits / len(cases) >= 0.75
+    assert covered / len(cases) >= 0.80
+
+
+def test_answer_keys_name_real_sections_and_compile() -> None:
+    import re
+
+    from bot.settings import REPO_KNOWLEDGE
+    from index.knowledge import load_knowledge
+
+    knowledge = load_knowledge(REPO_KNOWLEDGE)
+    sections = {(d.meta.id, s.heading) for d in knowledge.documents for s in d.sections}
+    for path in sorted((EVAL / "answers").glob("*.yaml")):
+        for case in yaml.safe_load(path.read_text()):
+            assert (case["doc"], case["section"]) in sections, (path.name, case["q"])
+            assert 1 <= len(case["answer"]) <= 4, case["q"]
+            for group in case["answer"]:
+                for pattern in group:
+                    re.compile(pattern)
