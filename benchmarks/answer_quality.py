@@ -28,7 +28,7 @@ ANSWERS = ROOT / "tests" / "eval" / "answers"
 SCREEN = {"zh": 600, "en": 1000}
 
 
-def load_cases() -> list[dict]:  # type: ignore[type-arg]
+def load_cases() -> list[dict]:
     cases = []
     for path in sorted(ANSWERS.glob("*.yaml")):
         for case in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
@@ -73,7 +73,7 @@ def main() -> None:
         )
     n = len(rows)
 
-    def share(key: str, subset: list[dict] | None = None) -> str:  # type: ignore[type-arg]
+    def share(key: str, subset: list[dict] | None = None) -> str:
         subset = rows if subset is None else subset
         return f"{sum(r[key] for r in subset) / len(subset):.3f}" if subset else "-"
 

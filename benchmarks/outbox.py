@@ -52,7 +52,7 @@ def add_subscribers(store: Store, count: int, first: int) -> None:
         )
 
 
-async def send(store: Store, book, url: str, rate: float) -> tuple[int, float, float]:  # type: ignore[no-untyped-def]
+async def send(store: Store, book, url: str, rate: float) -> tuple[int, float, float]:
     async with make_bot(Settings(telegram_token=TOKEN, telegram_base_url=url)) as bot:
         sender = OutboxSender(store, bot, book, rate=rate, concurrency=8, now=lambda: NOW)
         start, cpu = time.perf_counter(), time.process_time()
@@ -86,7 +86,7 @@ def _twice(fake: FakeTelegram) -> int:
     return sum(n - 1 for n in collections.Counter(fake.delivered).values() if n > 1)
 
 
-def faults(tmp: Path, rows: int, book) -> list[tuple[str, int, str]]:  # type: ignore[no-untyped-def]
+def faults(tmp: Path, rows: int, book) -> list[tuple[str, int, str]]:
     """Each fault against an in-process fake (speed does not matter here, counts do)."""
     results = []
     fake = FakeTelegram()

@@ -62,7 +62,7 @@ def test_a_broken_example_file_is_reported_with_its_file(run_cli, knowledge_copy
 )
 def test_tiers_follow_the_thresholds(urgent: float, expected: str) -> None:
     assert SPEC.classifier is not None and SPEC.classifier.check_at < 0.4 < SPEC.classifier.urgent_at
-    triager = Triager(SPEC, FixedModel(urgent))  # type: ignore[arg-type]
+    triager = Triager(SPEC, FixedModel(urgent))
     verdict = triager.classify("池塘那边好像有点不对劲", np.zeros(384, np.float32))
     assert verdict.label == expected
     if expected != "none":
@@ -74,9 +74,9 @@ def test_tiers_follow_the_thresholds(urgent: float, expected: str) -> None:
 
 
 def test_rules_stay_a_floor_and_small_talk_skips_the_classifier() -> None:
-    never = Triager(SPEC, FixedModel(0.0))  # type: ignore[arg-type]
+    never = Triager(SPEC, FixedModel(0.0))
     assert never.classify("我不想活了", np.zeros(384, np.float32)).label == "crisis"
-    always = Triager(SPEC, FixedModel(0.99))  # type: ignore[arg-type]
+    always = Triager(SPEC, FixedModel(0.99))
     assert always.classify("谢谢！", np.zeros(384, np.float32)).label == "none"
     assert always.classify("thank you", np.zeros(384, np.float32)).label == "none"
 
@@ -84,7 +84,7 @@ def test_rules_stay_a_floor_and_small_talk_skips_the_classifier() -> None:
 @pytest.fixture
 def checking(real_index, tmp_path: Path):
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    assistant = Assistant(KNOWLEDGE, real_index, Triager(SPEC, FixedModel(0.4)))  # type: ignore[arg-type]
+    assistant = Assistant(KNOWLEDGE, real_index, Triager(SPEC, FixedModel(0.4)))
     yield Dialogue(assistant, store), assistant
     store.close()
 
