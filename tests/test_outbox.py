@@ -47,6 +47,18 @@ def add_subscribers(store: Store, count: int, first: int = 100_000) -> list[int]
     return chats
 
 
+def send_due(fake: FakeTelegram, database: Path, now: str, rate: str) -> tuple[list[str], dict[str, str]]:
+    """`safebot reminders send-due` as cron runs it, against the fake and `database`."""
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "SAFEBOT_TELEGRAM_BASE_URL": fake.url,
+        "SAFEBOT_DATABASE_URL": f"sqlite:///{database}",
+        "SAFEBOT_DATA_DIR": str(database.parent / "var"),
+    }
+    return [sys.executable, "-m", "bot", "reminders", "send-due", "--now", now, "--rate", rate], env
+
+
 def bot_for(fake: FakeTelegram) -> Bot:
     """The sender's own Bot, with a read timeout shorter than the fake's 'hang'."""
     settings = Settings(telegram_token=TOKEN, telegram_base_url=fake.url)
@@ -192,14 +204,7 @@ def test_sender_killed_half_way_finishes_without_loss(fake: FakeTelegram, tmp_pa
     store = Store(f"sqlite:///{database}")
     chats = add_subscribers(store, SUBSCRIBERS)
     store.close()
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "SAFEBOT_TELEGRAM_BASE_URL": fake.url,
-        "SAFEBOT_DATABASE_URL": f"sqlite:///{database}",
-        "SAFEBOT_DATA_DIR": str(tmp_path / "var"),
-    }
-    command = [sys.executable, "-m", "bot", "reminders", "send-due", "--now", "2027-06-26T18:35", "--rate", "400"]
+    command, env = send_due(fake, database, "2027-06-26T18:35", "400")
     first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         fake.wait_for(lambda f: len(f.delivered) >= SUBSCRIBERS // 2, timeout=120)
@@ -235,14 +240,7 @@ def test_two_sender_processes_deliver_every_row_exactly_once(fake: FakeTelegram,
     broadcast = store.draft_broadcast("暑假防溺水：六不一会，记住了吗？")
     assert store.enqueue_broadcast(broadcast) == ROWS
     store.close()
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "SAFEBOT_TELEGRAM_BASE_URL": fake.url,
-        "SAFEBOT_DATABASE_URL": f"sqlite:///{database}",
-        "SAFEBOT_DATA_DIR": str(tmp_path / "var"),
-    }
-    command = [sys.executable, "-m", "bot", "reminders", "send-due", "--now", "2027-03-03T10:00", "--rate", "0"]
+    command, env = send_due(fake, database, "2027-03-03T10:00", "0")
     senders = [
         subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
     ]
