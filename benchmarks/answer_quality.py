@@ -19,7 +19,6 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.answer import compose_reply  # noqa: E402
 from bot.assistant import Assistant  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from index import Preferences  # noqa: E402
@@ -51,8 +50,6 @@ def main() -> None:
             continue  # needs the previous turn; measured by the dialogue, not here
         answer = assistant.answer(case["q"], Preferences(audience=case.get("audience")))
         reply = answer.reply
-        if answer.verdict.label == "check":  # what "no, I'm asking in general" shows
-            reply = compose_reply(answer.result, assistant.knowledge.hotlines, answer.lang)
         hits = answer.result.hits
         top = hits[0].chunk if hits else None
         section_hit = bool(top and top.doc_id == case["doc"] and top.section == case["section"])
@@ -97,7 +94,6 @@ def main() -> None:
     print(f"\nreply length: median {statistics.median(lengths):.0f} characters; over one phone screen: {share('over')}")
     verdicts = collections.Counter(r["triage"] for r in rows)
     print("triage verdicts on these questions: " + ", ".join(f"{k} {v}" for k, v in verdicts.most_common()))
-    print("(a check-in is counted with the answer that 'no, I'm asking in general' shows)")
     if args.show_misses:
         for r in rows:
             if not r["covered"]:

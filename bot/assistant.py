@@ -80,9 +80,8 @@ class Assistant:
         verdict = self.triager.classify(question, vector)
         lead = self.triager.reply(verdict, lang, self.knowledge)
         result = self.index.search(question, top_k=top_k, prefs=prefs, today=today or self.today(), vector=vector)
-        if verdict.label in ("crisis", "check"):
-            # A crisis reply stands alone: never a search result under it; a check-in
-            # asks first, and "no" shows the best section.
+        if verdict.label == "crisis":
+            # A crisis reply stands alone: never a search result under it.
             reply = lead or ""
         else:
             reply = compose_reply(result, self.knowledge.hotlines, lang, lead=lead)

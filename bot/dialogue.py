@@ -209,37 +209,25 @@ class Dialogue:
         return tuple(rows)
 
     def _check_buttons(self, answer: Answer, lang: str) -> tuple[tuple[Button, ...], ...]:
-        """ "Yes, now" carries the suspected label and its card; "no" the best section,
-        so neither needs the message kept anywhere."""
+        """ "Yes, now" carries the suspected label and its card, so nothing of the
+        message is kept; the answer's own buttons follow."""
         verdict = answer.verdict
         card = (verdict.card or {}).get(lang) or (verdict.card or {}).get("zh") or "-"
-        yes = f"chk:y:{verdict.suspected}:{card}:{int(verdict.card_is_reply)}"
-        no = "chk:n"
-        if answer.result.hits:
-            best = answer.result.hits[0].chunk
-            doc = self._document(best.doc_id)
-            if doc is not None:
-                index = next((i for i, s in enumerate(doc.sections) if s.heading == best.section), 0)
-                no = f"chk:n:{doc.meta.id}:{index}"
-        return ((Button(text("btn_danger_now", lang), yes),), (Button(text("btn_just_asking", lang), no),))
+        yes = (Button(text("btn_danger_now", lang), f"chk:y:{verdict.suspected}:{card}:{int(verdict.card_is_reply)}"),)
+        rest = self._answer_buttons(answer, lang) if answer.result.confident and answer.result.hits else ()
+        return (yes, *rest)
 
     def _checked(self, ctx: _Context, rest: str) -> list[Reply]:
-        """The answer to a check-in: the full urgent reply, or the section found."""
-        answer, _, detail = rest.partition(":")
-        if answer == "y":
-            label, card, is_reply = [*detail.split(":"), "", "", ""][:3]
-            if label not in SEVERITY:
-                return [Reply(text("gone", ctx.lang))]
-            known = card if self._document(card) is not None else None
-            verdict = Verdict(label, "check", {ctx.lang: known} if known else None, is_reply == "1")
-            self.store.count(f"triage:{label}")
-            reply = self.assistant.triager.reply(verdict, ctx.lang, self.assistant.knowledge) or ""
-            buttons = [(Button(text("btn_more", ctx.lang), f"doc:{known}"),)] if known and label == "emergency" else []
-            return [Reply(reply, (*buttons, (Button(text("btn_hotlines", ctx.lang), "hotlines"),)))]
-        doc_id, _, index = detail.rpartition(":")
-        if doc_id and index.isdigit():
-            return self._show_document(doc_id, int(index), ctx.lang)
-        return self._help(ctx)
+        """ "Yes, someone is in danger now" after a check-in: the full urgent reply."""
+        label, card, is_reply = [*rest.split(":"), "", "", ""][:3]
+        if label not in SEVERITY:
+            return [Reply(text("gone", ctx.lang))]
+        known = card if self._document(card) is not None else None
+        verdict = Verdict(label, "check", {ctx.lang: known} if known else None, is_reply == "1")
+        self.store.count(f"triage:{label}")
+        reply = self.assistant.triager.reply(verdict, ctx.lang, self.assistant.knowledge) or ""
+        buttons = [(Button(text("btn_more", ctx.lang), f"doc:{known}"),)] if known and label == "emergency" else []
+        return [Reply(reply, (*buttons, (Button(text("btn_hotlines", ctx.lang), "hotlines"),)))]
 
     def _answer_buttons(self, answer: Answer, lang: str) -> tuple[tuple[Button, ...], ...]:
         best = answer.result.hits[0].chunk
@@ -350,8 +338,8 @@ class Dialogue:
             return self._show_document(doc_id, int(index) if index.isdigit() else 0, ctx.lang)
         if kind == "fb":
             return self._feedback(rest, ctx.lang)
-        if kind == "chk":
-            return self._checked(ctx, rest)
+        if kind == "chk" and rest.startswith("y:"):
+            return self._checked(ctx, rest[2:])
         if kind == "forget":
             if rest == "yes":
                 self.store.forget(p.chat_id)

@@ -145,7 +145,6 @@ CATALOG: dict[str, dict[str, str]] = {
         '"how do I keep my child safe near water this summer?"',
     },
     "btn_danger_now": {"zh": "是，现在有危险", "en": "Yes, someone is in danger now"},
-    "btn_just_asking": {"zh": "不是，我只是问问", "en": "No, I'm asking in general"},
     "btn_yes_forget": {"zh": "确认删除", "en": "Delete"},
     "btn_cancel": {"zh": "取消", "en": "Cancel"},
     "btn_role": {"zh": "身份", "en": "Role"},

@@ -140,6 +140,10 @@ class Triager:
             return NONE
         probs, situation = self._model.predict(vector, message)  # type: ignore[union-attr]
         found, label = tier(probs, thresholds)
+        if found == "check" and self._looks_alarming_only(message):
+            # exaggeration, game talk or a prevention question that the rules set aside:
+            # only a sure classifier overrides the writer's own framing
+            return NONE
         if found == "none":
             return NONE
         known = self._spec.situations.get(situation)
@@ -153,6 +157,10 @@ class Triager:
     def confirmed(self, verdict: Verdict) -> Verdict:
         """The full verdict after "yes, now" on a check-in."""
         return Verdict(verdict.suspected or "emergency", verdict.rule, verdict.card, verdict.card_is_reply)
+
+    def _looks_alarming_only(self, message: str) -> bool:
+        text = normalize(message).lower()
+        return any(p.search(text) for p in self._ignore)
 
     def _by_rules(self, message: str) -> Verdict:
         text = normalize(message).lower()

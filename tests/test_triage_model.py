@@ -89,18 +89,19 @@ def checking(real_index, tmp_path: Path):
     store.close()
 
 
-def test_a_check_in_asks_then_yes_gives_the_card_and_no_the_answer(checking) -> None:
+def test_a_check_in_asks_first_answers_below_and_yes_gives_the_card(checking) -> None:
     dialogue, assistant = checking
     question = "孩子在河边玩水，我有点担心"
-    assert assistant.answer(question).to_json()["triage"] == "check"
+    row = assistant.answer(question).to_json()
+    assert row["triage"] == "check"
     [ask] = dialogue.handle(Incoming(1, question))
-    yes, no = [row[0].data for row in ask.buttons]
-    assert yes.startswith("chk:y:emergency:card-drowning-rescue-zh") and no.startswith("chk:n:")
-    assert all(len(b.encode()) <= 64 for b in (yes, no))
+    assert ask.text.startswith("先问一句：现在有人正处在危险中吗？") and "110" in ask.text
+    assert "来源：" in ask.text, "the answer follows the check-in, no extra tap needed"
+    yes = ask.buttons[0][0].data
+    assert yes.startswith("chk:y:emergency:card-drowning-rescue-zh") and len(yes.encode()) <= 64
     [urgent] = dialogue.handle(Incoming(1, button=yes))
     assert urgent.text.startswith("⚠️") and "110" in urgent.text
-    [answer] = dialogue.handle(Incoming(1, button=no))
-    assert "来源：" in answer.text
+    assert any(b.data == "doc:card-drowning-rescue-zh" for row in urgent.buttons for b in row)
 
 
 @pytest.mark.slow
