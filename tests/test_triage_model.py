@@ -121,13 +121,15 @@ def test_recall_on_unseen_grid_cells_and_on_the_frozen_file(real_data_dir: Path)
     y = np.array([e.label for e in examples])
     groups = [e.cell for e in examples]
     assert SPEC.classifier is not None
+    rules = Triager(SPEC)
     tiers = np.full(len(examples), "none", dtype=object)
     for train, test in GroupKFold(n_splits=5).split(x, y, groups):
         model = fit_linear(x[train], list(y[train]))
         probs = model.proba(x[test])
         for row, i in enumerate(test):
-            tiers[i] = tier(dict(zip(model.classes, probs[row], strict=True)), SPEC.classifier)[0]
-    rules = Triager(SPEC)
+            found = tier(dict(zip(model.classes, probs[row], strict=True)), SPEC.classifier)[0]
+            # as the bot decides: no check-in where the rules saw exaggeration or a lesson question
+            tiers[i] = "none" if found == "check" and rules._looks_alarming_only(examples[i].text) else found
     by_rule = np.array([rules.classify(e.text).label != "none" for e in examples])
     tiers[by_rule] = "full"
     urgent = y != "none"
