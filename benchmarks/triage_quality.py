@@ -29,11 +29,15 @@ from index.triage_model import TriageModel, features, fit_linear, load_examples 
 FROZEN = ROOT / "tests" / "eval" / "triage_frozen.yaml"
 
 
-def tiers_of(by_rule: np.ndarray, probs: np.ndarray, classes: tuple[str, ...], thresholds: Classifier) -> np.ndarray:
-    """'full' (a rule or a sure classifier), 'check' or 'none' for each message, as the bot decides."""
+def tiers_of(
+    by_rule: np.ndarray, framed: np.ndarray, probs: np.ndarray, classes: tuple[str, ...], thresholds: Classifier
+) -> np.ndarray:
+    """'full' (a rule or a sure classifier), 'check' or 'none' for each message, as the
+    bot decides; `framed`: the rules saw exaggeration or a lesson question (no check-in)."""
     out = np.full(len(by_rule), "none", dtype=object)
     for i, row in enumerate(probs):
-        out[i] = "full" if by_rule[i] else tier(dict(zip(classes, row, strict=True)), thresholds)[0]
+        found = "full" if by_rule[i] else tier(dict(zip(classes, row, strict=True)), thresholds)[0]
+        out[i] = "none" if found == "check" and framed[i] else found
     return out
 
 
@@ -77,6 +81,7 @@ def main() -> None:
 
     rules = Triager(spec)
     by_rule = np.array([rules.classify(e.text).label != "none" for e in examples])
+    framed = np.array([rules._looks_alarming_only(e.text) for e in examples])
     labels = [e.label for e in examples]
     groups = [e.cell.split("|")[0] for e in examples]
     y = np.array(labels)
@@ -89,7 +94,7 @@ def main() -> None:
         found = np.full(len(examples), "none", dtype=object)
         for train, test in GroupKFold(n_splits=5).split(x, y, cells):
             model = fit_linear(x[train], list(y[train]))
-            found[test] = tiers_of(by_rule[test], model.proba(x[test]), model.classes, spec.classifier)
+            found[test] = tiers_of(by_rule[test], framed[test], model.proba(x[test]), model.classes, spec.classifier)
         summarise(f"grouped 5-fold cross-validation, {name}", labels, groups, found)
     summarise("rules alone (cross-validation set)", labels, groups, np.where(by_rule, "full", "none"))
 
