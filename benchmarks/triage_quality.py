@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.settings import REPO_KNOWLEDGE, Settings  # noqa: E402
-from bot.triage import Classifier, Triager, load_triage_file, tier  # noqa: E402
+from bot.triage import Triager, load_triage_file  # noqa: E402
 from index.build import _embed  # noqa: E402
 from index.embedders import get_embedder  # noqa: E402
 from index.knowledge import Problem, load_knowledge  # noqa: E402
@@ -30,14 +30,12 @@ FROZEN = ROOT / "tests" / "eval" / "triage_frozen.yaml"
 
 
 def tiers_of(
-    by_rule: np.ndarray, framed: np.ndarray, probs: np.ndarray, classes: tuple[str, ...], thresholds: Classifier
+    rules: Triager, texts: list[str], by_rule: np.ndarray, probs: np.ndarray, classes: tuple[str, ...]
 ) -> np.ndarray:
-    """'full' (a rule or a sure classifier), 'check' or 'none' for each message, as the
-    bot decides; `framed`: the rules saw exaggeration or a lesson question (no check-in)."""
-    out = np.full(len(by_rule), "none", dtype=object)
+    """'full' (a rule or a sure classifier), 'check' or 'none' for each message, as the bot decides."""
+    out = np.full(len(texts), "none", dtype=object)
     for i, row in enumerate(probs):
-        found = "full" if by_rule[i] else tier(dict(zip(classes, row, strict=True)), thresholds)[0]
-        out[i] = "none" if found == "check" and framed[i] else found
+        out[i] = "full" if by_rule[i] else rules.tier(texts[i], dict(zip(classes, row, strict=True)))[0]
     return out
 
 
@@ -81,7 +79,6 @@ def main() -> None:
 
     rules = Triager(spec)
     by_rule = np.array([rules.classify(e.text).label != "none" for e in examples])
-    framed = np.array([rules._looks_alarming_only(e.text) for e in examples])
     labels = [e.label for e in examples]
     groups = [e.cell.split("|")[0] for e in examples]
     y = np.array(labels)
@@ -94,7 +91,8 @@ def main() -> None:
         found = np.full(len(examples), "none", dtype=object)
         for train, test in GroupKFold(n_splits=5).split(x, y, cells):
             model = fit_linear(x[train], list(y[train]))
-            found[test] = tiers_of(by_rule[test], framed[test], model.proba(x[test]), model.classes, spec.classifier)
+            texts = [examples[i].text for i in test]
+            found[test] = tiers_of(rules, texts, by_rule[test], model.proba(x[test]), model.classes)
         summarise(f"grouped 5-fold cross-validation, {name}", labels, groups, found)
     summarise("rules alone (cross-validation set)", labels, groups, np.where(by_rule, "full", "none"))
 

@@ -94,19 +94,6 @@ class Verdict:
 NONE = Verdict("none")
 
 
-def tier(probs: dict[str, float], thresholds: Classifier) -> tuple[str, str]:
-    """Where the classifier's probabilities put a message, and the label it suspects:
-    "full" (the verdict) when it is surely urgent; "check" (ask whether someone is in
-    danger now) when a danger, crisis or emergency, is likely enough to ask about; else
-    "none": a general question about bullying is answered by the guidance, not a check-in."""
-    urgent = 1.0 - probs.get("none", 0.0)
-    if urgent >= thresholds.urgent_at:
-        return "full", max(SEVERITY, key=lambda lab: probs.get(lab, 0.0))
-    danger = probs.get("crisis", 0.0) + probs.get("emergency", 0.0)
-    suspected = "crisis" if probs.get("crisis", 0.0) >= probs.get("emergency", 0.0) else "emergency"
-    return ("check" if danger >= thresholds.check_at else "none"), suspected
-
-
 class Triager:
     def __init__(self, spec: TriageFile, model: TriageModel | None = None) -> None:
         """Without a `model` (an index built before the examples existed) only the rules run."""
@@ -129,21 +116,34 @@ class Triager:
         verdict = self._by_rules(message)
         if verdict.label != "none" or vector is None or self._model is None or self._spec.classifier is None:
             return verdict
-        return self._by_classifier(message, vector, self._spec.classifier)
+        return self._by_classifier(message, vector)
 
     def is_small_talk(self, message: str) -> bool:
         """Thanks, hello, ok: nothing to triage or to search for."""
         return any(p.search(normalize(message).strip()) for p in self._skip)
 
-    def _by_classifier(self, message: str, vector: np.ndarray, thresholds: Classifier) -> Verdict:
+    def tier(self, message: str, probs: dict[str, float]) -> tuple[str, str]:
+        """Where the classifier's probabilities put a message, and the label it suspects:
+        "full" (the verdict) when it is surely urgent; "check" (ask whether someone is in
+        danger now) when a danger, crisis or emergency, is likely enough to ask about,
+        unless the rules saw the writer's own framing (exaggeration, game talk, a lesson
+        question); else "none": a general question about bullying is answered by the
+        guidance. The one decision the bot, the tests and the benchmark all use."""
+        thresholds = self._spec.classifier
+        assert thresholds is not None
+        urgent = 1.0 - probs.get("none", 0.0)
+        if urgent >= thresholds.urgent_at:
+            return "full", max(SEVERITY, key=lambda lab: probs.get(lab, 0.0))
+        danger = probs.get("crisis", 0.0) + probs.get("emergency", 0.0)
+        suspected = "crisis" if probs.get("crisis", 0.0) >= probs.get("emergency", 0.0) else "emergency"
+        framed = any(p.search(normalize(message).lower()) for p in self._ignore)
+        return ("check" if danger >= thresholds.check_at and not framed else "none"), suspected
+
+    def _by_classifier(self, message: str, vector: np.ndarray) -> Verdict:
         if self.is_small_talk(message):
             return NONE
         probs, situation = self._model.predict(vector, message)  # type: ignore[union-attr]
-        found, label = tier(probs, thresholds)
-        if found == "check" and self._looks_alarming_only(message):
-            # exaggeration, game talk or a prevention question that the rules set aside:
-            # only a sure classifier overrides the writer's own framing
-            return NONE
+        found, label = self.tier(message, probs)
         if found == "none":
             return NONE
         known = self._spec.situations.get(situation)
@@ -153,14 +153,6 @@ class Triager:
         if found == "full":
             return Verdict(label, "classifier", card, is_reply)
         return Verdict("check", "classifier", card, is_reply, suspected=label)
-
-    def confirmed(self, verdict: Verdict) -> Verdict:
-        """The full verdict after "yes, now" on a check-in."""
-        return Verdict(verdict.suspected or "emergency", verdict.rule, verdict.card, verdict.card_is_reply)
-
-    def _looks_alarming_only(self, message: str) -> bool:
-        text = normalize(message).lower()
-        return any(p.search(text) for p in self._ignore)
 
     def _by_rules(self, message: str) -> Verdict:
         text = normalize(message).lower()

@@ -21,6 +21,18 @@ from tests.test_telegram import USER, _env, _safebot
 pytestmark = pytest.mark.slow
 
 
+def _verbose_run(fake: FakeTelegram, data_dir: Path, tmp_path: Path, **settings: str) -> subprocess.Popen[str]:
+    """`safebot -v run` against the fake Bot API, with the shared real index."""
+    env = _env(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        SAFEBOT_TELEGRAM_BASE_URL=fake.url,
+        SAFEBOT_DATA_DIR=str(data_dir),
+        SAFEBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        **settings,
+    )
+    return _safebot(env, "-v", "run")
+
+
 def _stop(proc: subprocess.Popen[str]) -> str:
     proc.send_signal(signal.SIGTERM)
     try:
@@ -34,17 +46,7 @@ def _stop(proc: subprocess.Popen[str]) -> str:
 
 def test_verbose_run_logs_no_token(fake: FakeTelegram, real_data_dir: Path, tmp_path: Path) -> None:
     log_file = tmp_path / "safebot.log"
-    proc = _safebot(
-        _env(
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            SAFEBOT_TELEGRAM_BASE_URL=fake.url,
-            SAFEBOT_DATA_DIR=str(real_data_dir),
-            SAFEBOT_LOG_FILE=str(log_file),
-            SAFEBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        ),
-        "-v",
-        "run",
-    )
+    proc = _verbose_run(fake, real_data_dir, tmp_path, SAFEBOT_LOG_FILE=str(log_file))
     try:
         fake.wait_for(lambda f: any(c.method == "deleteWebhook" for c in f.calls), timeout=90)
         fake.push_text(USER, "/help")
@@ -104,18 +106,7 @@ def test_webhook_sets_a_secret_and_refuses_updates_without_it(
 ) -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}/tg"
-    proc = _safebot(
-        _env(
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            SAFEBOT_TELEGRAM_BASE_URL=fake.url,
-            SAFEBOT_WEBHOOK_URL=url,
-            SAFEBOT_WEBHOOK_PORT=str(port),
-            SAFEBOT_DATA_DIR=str(real_data_dir),
-            SAFEBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        ),
-        "-v",
-        "run",
-    )
+    proc = _verbose_run(fake, real_data_dir, tmp_path, SAFEBOT_WEBHOOK_URL=url, SAFEBOT_WEBHOOK_PORT=str(port))
     try:
         fake.wait_for(lambda f: any(c.method == "setWebhook" for c in f.calls), timeout=90)
         secret = next(c.params for c in fake.calls if c.method == "setWebhook").get("secret_token", "")
