@@ -48,13 +48,17 @@ def not_confident(hotlines: Hotlines, lang: str) -> str:
     return text("not_confident", lang, topics=topics, hotlines="\n".join(lines))
 
 
-def compose_reply(result: SearchResult, hotlines: Hotlines, lang: str, lead: str | None = None) -> str:
-    """`lead` is a triage card that must come first; it stands alone for a crisis."""
+def compose_reply(
+    result: SearchResult, hotlines: Hotlines, lang: str, lead: str | None = None, skip: tuple[str, str] | None = None
+) -> str:
+    """`lead` is a triage card that must come first; it stands alone for a crisis.
+    `skip` is the (document, heading) the lead already shows."""
     parts = [lead] if lead else []
     if result.truncated:
         parts.append(text("truncated", lang))
-    if result.confident and result.hits:
-        parts.append(format_hit(result.hits[0], lang))
+    hits = [h for h in result.hits if (h.chunk.doc_id, h.chunk.section) != skip]
+    if result.confident and hits:
+        parts.append(format_hit(hits[0], lang))
     elif not lead:
         parts.append(not_confident(hotlines, lang))
     return "\n\n".join(parts)

@@ -84,5 +84,7 @@ class Assistant:
             # A crisis reply stands alone: never a search result under it.
             reply = lead or ""
         else:
-            reply = compose_reply(result, self.knowledge.hotlines, lang, lead=lead)
+            # the card's section is already in the lead: never print it twice
+            shown = self.triager.card_section(verdict, lang, self.knowledge) if lead else None
+            reply = compose_reply(result, self.knowledge.hotlines, lang, lead=lead, skip=shown)
         return Answer(question, verdict, result, reply, lang)

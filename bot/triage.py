@@ -166,17 +166,26 @@ class Triager:
                 return Verdict(rule.label, rule.id, rule.cards or None, rule.card_is_reply)
         return NONE
 
+    @staticmethod
+    def card_section(verdict: Verdict, lang: str, knowledge: Knowledge) -> tuple[str, str] | None:
+        """(document, heading) of the card section a reply leads with: the card's first
+        real section holds the steps (an introduction carries the title)."""
+        card_id = (verdict.card or {}).get(lang) or (verdict.card or {}).get("zh")
+        if not card_id:
+            return None
+        card = knowledge.document(card_id)
+        first = next((x for x in card.sections if x.heading != card.meta.title), card.sections[0])
+        return card_id, first.heading
+
     def reply(self, verdict: Verdict, lang: str, knowledge: Knowledge) -> str | None:
         """The card that leads the answer: the label's fixed words, then the first
         steps from the matching "what to do now" card."""
         if verdict.label == "none":
             return None
-        card_id = (verdict.card or {}).get(lang) or (verdict.card or {}).get("zh")
         steps = None
-        if card_id:
-            card = knowledge.document(card_id)
-            # the first real section holds the steps; an introduction carries the title
-            first = next((x for x in card.sections if x.heading != card.meta.title), card.sections[0])
+        shown = self.card_section(verdict, lang, knowledge)
+        if shown:
+            first = next(x for x in knowledge.document(shown[0]).sections if x.heading == shown[1])
             steps = f"{first.heading}\n" + "\n".join(f"• {p}" for p in key_points(first.text, limit=10))
         if verdict.card_is_reply and steps and verdict.label != "check":
             return steps

@@ -237,3 +237,10 @@ def test_admin_broadcast_previews_then_queues(with_reminders: Dialogue, store: S
     assert again.text and store.outbox_counts() == {"pending": 1}, "a second press queues nothing"
     [stats] = with_reminders.handle(Incoming(1, "/stats"))
     assert "subscribers by role" in stats.text
+
+
+def test_an_emergency_reply_never_repeats_its_card(real_assistant) -> None:
+    answer = real_assistant.answer("what do i do if i see a kid go under in a lake")
+    heading = real_assistant.knowledge.document("card-drowning-en").sections[0].heading
+    assert answer.verdict.label == "emergency"
+    assert answer.reply.count(heading) == 1, answer.reply
