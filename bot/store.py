@@ -12,6 +12,7 @@ so PostgreSQL can take over with the same statements."""
 import datetime as dt
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,11 +135,25 @@ class Store:
         path = sqlite_path(database_url)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA busy_timeout=30000")  # first: switching to WAL may wait for a lock too
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._switch_to_wal()
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._lock = threading.Lock()
         self._migrate()
+
+    def _switch_to_wal(self, deadline_s: float = 30.0) -> None:
+        """Retried by hand: SQLite answers "database is locked" at once, without its busy
+        handler, when another process is switching a new file to WAL at the same moment
+        (waiting there could deadlock), so the busy timeout alone does not cover it."""
+        give_up = time.monotonic() + deadline_s
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > give_up:
+                    raise
+                time.sleep(0.05)
 
     def _migrate(self) -> None:
         """The version is read inside the write transaction, so a second process waits
