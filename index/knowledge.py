@@ -290,9 +290,13 @@ def _split_sections(meta: FrontMatter, body: list[str], first_line: int) -> list
 def _with_section_meta(section: Section, meta: FrontMatter, path: Path, problems: list[Problem]) -> Section:
     """Move a section's `<!-- questions: [...]  sources: [2] -->` block out of its text
     into fields, checking it: 3 to 8 non-empty questions, sources numbered from 1 within
-    the document's own list."""
+    the document's own list. Every section needs one: its questions are how people's
+    own words find it."""
     match = _SECTION_META.match(section.text)
     if match is None:
+        problems.append(
+            Problem(path, section.line, f"section '{section.heading}' has no <!-- questions: [...] --> block")
+        )
         return section
     text = section.text[match.end() :].strip()
     line = section.line + 1

@@ -93,6 +93,7 @@ updated: 2026-11-30
 {extra}---
 
 ## 测试小节
+<!-- questions: [能自己去游泳吗, 孩子想下河怎么办, 暑假游泳要注意啥] -->
 - 不私自下水游泳。
 """
 
@@ -131,7 +132,7 @@ def test_typed_out_phone_number_and_unknown_hotline_key_are_refused(knowledge_co
     body = GOOD.format(id="numbers", extra="") + "- 打 12356 或 {{hotline:psychology}}。\n"
     _write(knowledge_copy, "numbers.md", body)
     errors = " ".join(_errors(knowledge_copy))
-    assert "numbers.md:17: phone number '12356' written out" in errors
+    assert "numbers.md:18: phone number '12356' written out" in errors
     assert "unknown hotline key 'psychology'" in errors
 
 
@@ -139,6 +140,12 @@ def test_measurements_are_not_mistaken_for_phone_numbers(knowledge_copy: Path) -
     body = GOOD.format(id="sizes", extra="") + "- 刀刃超过150毫米，罚款12000元，2025年。\n"
     _write(knowledge_copy, "sizes.md", body)
     assert _errors(knowledge_copy) == []
+
+
+def test_a_section_without_its_questions_is_refused(knowledge_copy: Path) -> None:
+    body = GOOD.format(id="bare", extra="") + "\n## 没有问题的小节\n- 内容。\n"
+    _write(knowledge_copy, "bare.md", body)
+    assert any("section '没有问题的小节' has no <!-- questions" in e for e in _errors(knowledge_copy))
 
 
 def test_related_ids_must_exist(knowledge_copy: Path) -> None:
