@@ -215,6 +215,24 @@ def run(settings: Settings) -> None:
 
 
 @cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Serve the HTTP API and the web chat page (settings: SAFEBOT_HTTP_*)."""
+    import uvicorn
+
+    from bot.http import create_app
+    from bot.http.config import HttpSettings
+
+    http = HttpSettings.from_env()
+    keep_secret([http.session_secret])
+    app = create_app(settings, http)
+    logger.info("serving on http://%s:%d (%d API clients)", host, port, len(set(http.keys.values())))
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, server_header=False)
+
+
+@cli.command()
 @click.argument("topic")
 @click.option("--grade", required=True, help="primary, middle or high.")
 @click.option("--kind", required=True, help="plan, letter, pledge or poster.")

@@ -92,7 +92,25 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     CREATE INDEX outbox_lease ON outbox (status, lease_until);
     """,
     ),
+    (
+        "identities: a (channel, external id) maps to an internal chat id",
+        """
+    CREATE TABLE identities (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        chat_id INTEGER,
+        created_at TEXT NOT NULL,
+        UNIQUE (channel, external_id)
+    );
+    CREATE INDEX identities_chat ON identities (chat_id);
+    """,
+    ),
 )
+
+# Internal chat ids given to identities start above every Telegram chat id (Telegram's
+# fit in 52 bits; groups are negative), so a web user never shares a Telegram user's row.
+FIRST_INTERNAL_CHAT_ID = 2**53
 
 OUTBOX_STATES = ("pending", "sending", "sent", "failed", "blocked")
 
@@ -213,8 +231,47 @@ class Store:
     def forget(self, chat_id: int) -> None:
         """Delete everything kept about a chat (counters and feedback hold no chat id)."""
         with self._lock:
-            for table in ("profiles", "subscriptions", "outbox", "acknowledgements"):
+            for table in ("profiles", "subscriptions", "outbox", "acknowledgements", "identities"):
                 self._db.execute(f"DELETE FROM {table} WHERE chat_id = ?", (chat_id,))
+
+    # -- identities ----------------------------------------------------------------------
+
+    def chat_for(self, channel: str, external_id: str, *, create: bool = True) -> int | None:
+        """The internal chat id of (channel, external id), made on first sight unless
+        `create` is false. Ids come from the AUTOINCREMENT key, so two processes never
+        hand out the same one and a forgotten identity's id is never reused."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT chat_id FROM identities WHERE channel = ? AND external_id = ?", (channel, external_id)
+            ).fetchone()
+            if row is not None or not create:
+                return int(row[0]) if row else None
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "INSERT INTO identities (channel, external_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    (channel, external_id, _now_iso()),
+                )
+                self._db.execute(
+                    "UPDATE identities SET chat_id = ? + id WHERE channel = ? AND external_id = ? AND chat_id IS NULL",
+                    (FIRST_INTERNAL_CHAT_ID, channel, external_id),
+                )
+                row = self._db.execute(
+                    "SELECT chat_id FROM identities WHERE channel = ? AND external_id = ?", (channel, external_id)
+                ).fetchone()
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return int(row[0])
+
+    def identities(self, chat_id: int) -> list[tuple[str, str]]:
+        """Every (channel, external id) that is this chat."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT channel, external_id FROM identities WHERE chat_id = ? ORDER BY id", (chat_id,)
+            ).fetchall()
+        return [(str(c), str(e)) for c, e in rows]
 
     # -- subscriptions -----------------------------------------------------------------
 
