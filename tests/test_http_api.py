@@ -335,6 +335,8 @@ async def test_lesson_files(client: httpx.AsyncClient, fmt: str, magic: str) -> 
         assert "实验中学" in response.text
     bad = await client.get("/api/v1/lessons/traffic?grade=college&kind=plan", headers={"X-API-Key": KEY})
     assert bad.status_code == 422
+    control = await client.get("/api/v1/lessons/traffic?grade=high&kind=plan&class=%08", headers={"X-API-Key": KEY})
+    assert control.status_code == 422, "a Word file cannot hold control characters"
 
 
 async def test_settings_are_saved_and_read(client: httpx.AsyncClient) -> None:

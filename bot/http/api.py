@@ -19,6 +19,9 @@ from bot.store import Profile
 from index.knowledge import Document
 from index.vocab import TOPIC_LABELS
 
+# Printed into the lesson files: no control characters (a Word file cannot hold them).
+PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f\ufffe\uffff]+$"
+
 MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8",
     "html": "text/html; charset=utf-8",
@@ -292,11 +295,11 @@ async def lesson(
     grade: Annotated[Literal[GRADES], Query()],  # type: ignore[valid-type]
     kind: Annotated[Literal[KINDS], Query()],  # type: ignore[valid-type]
     format: Annotated[Literal[FORMATS], Query()] = "md",  # type: ignore[valid-type]
-    school: Annotated[str, Query(min_length=1, max_length=40)] = "____学校",
-    class_name: Annotated[str, Query(alias="class", min_length=1, max_length=40)] = "____班",
-    teacher: Annotated[str, Query(min_length=1, max_length=40)] = "________",
+    school: Annotated[str, Query(min_length=1, max_length=40, pattern=PRINTABLE)] = "____学校",
+    class_name: Annotated[str, Query(alias="class", min_length=1, max_length=40, pattern=PRINTABLE)] = "____班",
+    teacher: Annotated[str, Query(min_length=1, max_length=40, pattern=PRINTABLE)] = "________",
     date: dt.date | None = None,
-    term: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    term: Annotated[str | None, Query(min_length=1, max_length=40, pattern=PRINTABLE)] = None,
 ) -> Response:
     request = LessonRequest(
         topic, grade, kind, school=school, class_name=class_name, teacher=teacher, date=date, term=term

@@ -1,9 +1,10 @@
 """Request and response bodies of the HTTP API. Requests forbid unknown fields (422);
 every model carries an example for the OpenAPI document."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 Lang = Literal["zh", "en"]
 Role = Literal["student", "parent", "teacher"]
@@ -40,14 +41,17 @@ class Error(BaseModel):
 class MessageIn(Strict):
     """A message typed by the user, or a button they pressed: exactly one of the two."""
 
-    text: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT)
-    button: str | None = Field(default=None, min_length=1, max_length=MAX_BUTTON)
-    language: Lang | None = Field(default=None, description="The interface language before settings exist")
+    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)] | SkipJsonSchema[None] = None
+    button: Annotated[str, Field(min_length=1, max_length=MAX_BUTTON)] | SkipJsonSchema[None] = None
+    language: Lang | SkipJsonSchema[None] = Field(
+        default=None, description="The interface language before settings exist"
+    )
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"text": "孩子暑假想去河里游泳怎么办", "language": "zh"}, {"button": "topic:drowning"}]
+            "oneOf": [{"required": ["text"]}, {"required": ["button"]}],
+            "examples": [{"text": "孩子暑假想去河里游泳怎么办", "language": "zh"}, {"button": "topic:drowning"}],
         },
     )
 
