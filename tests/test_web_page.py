@@ -151,7 +151,9 @@ def test_buttons_browse_and_a_quiz_is_answered_by_tapping(server: str, browser: 
     page.locator("#log").get_by_role("button", name="防溺水", exact=True).click()
     pw.expect(page.locator("#log > li").last).to_contain_text("「防溺水」的内容")
     page.get_by_role("button", name="小测", exact=True).click()
-    page.locator("#log").get_by_role("button", name="防溺水", exact=True).last.click()
+    quiz_menu = page.locator("#log > li").last
+    pw.expect(quiz_menu).to_contain_text("小测")
+    quiz_menu.get_by_role("button", name="防溺水", exact=True).click()
     first = page.locator(".quiz").first
     pw.expect(first).to_be_visible()
     first.locator(".option").first.click()

@@ -1,0 +1,52 @@
+"""Who is asking, read from the question itself: "我儿子…" is a parent, "我们班有个学生…"
+a teacher, "我妈不让我…" a child, whatever role the profile holds (a teacher is also a
+parent at home; a parent's phone is used by the child). The profile only breaks ties."""
+
+import re
+
+from index.text import normalize
+
+# Order matters: the first audience whose pattern matches wins, and an adult speaking
+# about "my child" or "my student" is the stronger signal than a child's "my mum".
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "teacher",
+        re.compile(
+            r"(我(们)?班(上|里)?的?(学生|孩子|同学|有个|有位|有名)|班上(有个|一个|的)?(学生|孩子)|我的学生|我是(班主任|老师)|"
+            r"作为(班主任|老师|教师)|当(班主任|老师)的|学生家长反映|给学生上|班会课|全班学生|"
+            r"\bmy (students?|pupils?|class)\b|\bi('m| am) an? (teacher|head ?teacher|form tutor)\b|"
+            r"\bas an? (teacher|educator)\b|\bone of my students\b|\bi teach\b)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "parent",
+        re.compile(
+            r"(我(家)?的?(孩子|娃|儿子|女儿|闺女|小孩|宝宝|宝贝|孙子|孙女|外孙)|我家(娃|孩子|小孩|老大|老二|宝)|"
+            r"(孩子|娃)他(爸|妈)|作为(家长|父母|妈妈|爸爸)|我是(家长|孩子的?(妈妈|爸爸|家长))|当(家长|父母)的|"
+            r"(儿子|女儿|闺女)(今年|才|刚|上)|"
+            r"\bmy (son|daughter|kids?|child|children|toddler|baby|teen(ager)?|boy|girl|grand(son|daughter|child))\b|"
+            r"\bas a (parent|mom|mum|dad|mother|father)\b|\bi('m| am) a (parent|mom|mum|dad|mother|father)\b|"
+            r"\bour (son|daughter|kids?|child)\b)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "student",
+        re.compile(
+            r"(我(妈|爸|爸妈|父母|家长|老师|们老师|班主任|同学|同桌|室友)|我(今年|才)?\d{1,2}岁|我(上|读)(小学|初|高|[一二三四五六]年级)|"
+            r"我们(班|学校)(有人|同学)|\bmy (mom|mum|dad|parents?|teacher|classmates?|friends?|bf|gf)\b|"
+            r"\bi('m| am) (\d{1,2}|in (grade|year) \d+)\b|\bat my school\b)",
+            re.IGNORECASE,
+        ),
+    ),
+)
+
+
+def who_is_asking(question: str) -> str | None:
+    """'parent', 'teacher' or 'student' when the question says so, else None."""
+    text = normalize(question)
+    for audience, pattern in _PATTERNS:
+        if pattern.search(text):
+            return audience
+    return None

@@ -1,0 +1,110 @@
+"""The pieces that shape a reply without the model: who is asking, follow-ups and
+their memory, two questions in one message, a section whole within one screen, and
+the locale note for English readers."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.answer import SCREEN, key_points, locale_note, render_section
+from bot.asker import who_is_asking
+from bot.followup import KEEP_SECONDS, Turns, is_follow_up
+from bot.two_part import question_parts
+from index.knowledge import load_knowledge
+
+KNOWLEDGE = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
+
+
+@pytest.mark.parametrize(
+    ("question", "asker"),
+    [
+        ("我儿子非要去河里游泳怎么办", "parent"),
+        ("我家娃最近总说活着没意思", "parent"),
+        ("My daughter says she is bullied at school", "parent"),
+        ("我们班有个学生说不想活了", "teacher"),
+        ("one of my students told me her stepfather touches her", "teacher"),
+        ("我妈不让我去游泳 可同学都去", "student"),
+        ("my mom hits me when she is drunk", "student"),
+        ("萝卜刀算管制刀具吗", None),
+    ],
+)
+def test_who_is_asking_is_read_from_the_question(question: str, asker: str | None) -> None:
+    assert who_is_asking(question) == asker
+
+
+@pytest.mark.parametrize(
+    ("message", "follows"),
+    [
+        ("那如果是在游泳馆呢", True),
+        ("初中生呢", True),
+        ("what about at the beach?", True),
+        ("And if he is only 5?", True),
+        ("那个萝卜刀算管制刀具吗", False),
+        ("孩子不想上学怎么办呢", False),
+        ("孩子发烧了怎么办", False),
+    ],
+)
+def test_follow_ups_are_recognised_by_their_shape(message: str, follows: bool) -> None:
+    assert is_follow_up(message) is follows
+
+
+def test_a_turn_is_forgotten_after_a_few_minutes_and_by_forget() -> None:
+    now = [1000.0]
+    turns = Turns(clock=lambda: now[0])
+    turns.remember(1, "drowning-parent-zh", "四知道", "parent")
+    turns.remember(2, "drowning-parent-zh", "四知道", "parent")
+    recalled = turns.recall(1)
+    assert recalled is not None and recalled.doc_id == "drowning-parent-zh"
+    turns.forget(2)
+    assert turns.recall(2) is None
+    now[0] += KEEP_SECONDS + 1
+    assert turns.recall(1) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "parts"),
+    [
+        ("溺水怎么预防 掉水里了又怎么自救", 2),
+        ("萝卜刀算管制刀具吗？学校能没收吗？", 2),
+        ("How do I prevent drowning and also what do I do if my child falls in?", 2),
+        ("我儿子12岁。暑假想去河里游泳怎么办", 1),
+        ("孩子发烧了怎么办，要不要去医院", 1),
+    ],
+)
+def test_two_questions_in_one_message_are_split_and_one_is_not(message: str, parts: int) -> None:
+    lang = "en" if message.isascii() else "zh"
+    assert len(question_parts(message, lang)) == parts
+
+
+def test_key_points_keep_the_lead_sentence_before_the_list() -> None:
+    points = key_points("家长要做到四知道：\n\n- 知去向\n- 知同伴\n")
+    assert points == ["家长要做到四知道：", "知去向", "知同伴"]
+
+
+def test_a_section_is_whole_with_its_heading_and_own_source() -> None:
+    doc = KNOWLEDGE.document("drowning-parent-zh")
+    section = doc.sections[0]
+    reply = render_section(doc, section, "zh")
+    assert reply.startswith(section.heading)
+    assert all(point in reply for point in key_points(section.text))
+    assert reply.endswith(doc.source_of(section).cite())
+
+
+def test_a_long_section_stops_at_a_whole_point_within_the_screen() -> None:
+    longest = max(
+        ((d, s) for d in KNOWLEDGE.documents if d.meta.lang == "en" for s in d.sections),
+        key=lambda ds: len(ds[1].text),
+    )
+    doc, section = longest
+    reply = render_section(doc, section, "en", SCREEN["en"])
+    assert len(reply) <= SCREEN["en"]
+    assert "Read more" in reply, "the section is longer than a screen: the rest is one tap away"
+    body = reply.splitlines()[1:-1]
+    points = key_points(section.text)
+    for line in body[:-1]:
+        assert line.removeprefix("• ") in points, "never a point cut in the middle"
+
+
+def test_the_locale_note_names_numbers_for_elsewhere() -> None:
+    note = locale_note(KNOWLEDGE.hotlines)
+    assert "mainland China" in note and "911" in note and "988" in note
