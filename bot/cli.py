@@ -228,7 +228,8 @@ def serve(settings: Settings, host: str, port: int) -> None:
     http = HttpSettings.from_env()
     keep_secret([http.session_secret])
     app = create_app(settings, http)
-    logger.info("serving on http://%s:%d (%d API clients)", host, port, len(set(http.keys.values())))
+    clients = len(set(http.keys.values()))
+    click.echo(f"SafeBot: the web page and the API on http://{host}:{port}/ ({clients} API clients)", err=True)
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, server_header=False)
 
 

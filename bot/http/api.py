@@ -65,6 +65,8 @@ class State:
         self.http = http
         self.sessions = Sessions(http.session_secret)
         self.limiter = RateLimiter(http.rate_per_minute)
+        # per address, for what needs no credentials: many families can share one school's address
+        self.ip_limiter = RateLimiter(http.rate_per_minute * 10)
         self.shelf = FileShelf()
 
 
@@ -77,7 +79,7 @@ StateDep = Annotated[State, Depends(state)]
 
 
 def limit(st: State, key: str) -> None:
-    wait = st.limiter.take(key)
+    wait = (st.ip_limiter if key.startswith("ip:") else st.limiter).take(key)
     if wait:
         raise HTTPException(
             429, f"too many requests: retry in {retry_after(wait)} s", {"Retry-After": retry_after(wait)}

@@ -60,16 +60,16 @@
   };
   const remember = () => localStorage.setItem("safebot", JSON.stringify({ lang: state.lang }));
 
-  async function api(method, path, body) {
+  async function api(method, path, body, retried) {
     const init = { method, credentials: "same-origin", headers: {} };
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
     const response = await fetch(path, init);
-    if (response.status === 401 && path !== "/api/v1/session") {
+    if (response.status === 401 && !retried) {  // the session expired or was deleted: one new one
       await fetch("/api/v1/session", { method: "POST", credentials: "same-origin" });
-      return api(method, path, body);
+      return api(method, path, body, true);
     }
     return response;
   }
