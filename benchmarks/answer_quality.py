@@ -4,7 +4,13 @@ and does the reply contain every group of its answer key (facts or actions any d
 answer must hold, written from public guidance)? Also the `confident` rate and the
 reply's length against one phone screen (600 Chinese or 1,000 English characters).
 
-    python benchmarks/answer_quality.py [--show-misses]
+    python benchmarks/answer_quality.py [--set tuning|holdout] [--show-misses]
+
+The tuning set is what the engine was tuned on; the holdout set was written by someone
+else and is never read while tuning, so its figures say whether tuning generalises.
+Follow-ups are asked as the second turn of a chat; two-part questions count a hit when
+the first part's section leads and "both" when both sections are shown; not-covered and
+out-of-scope questions count only their confident rate (lower is better).
 """
 
 import argparse
@@ -19,19 +25,22 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.assistant import Assistant  # noqa: E402
+from bot.assistant import Answer, Assistant  # noqa: E402
+from bot.followup import Turn  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from index import Preferences  # noqa: E402
 
-ANSWERS = ROOT / "tests" / "eval" / "answers"
+SETS = {"tuning": ROOT / "tests" / "eval" / "answers", "holdout": ROOT / "tests" / "eval" / "answers_holdout"}
 SCREEN = {"zh": 600, "en": 1000}
+NOT_ANSWERABLE = ("not_covered", "out_of_scope")
 
 
-def load_cases() -> list[dict]:
+def load_cases(folder: Path) -> list[dict]:
     cases = []
-    for path in sorted(ANSWERS.glob("*.yaml")):
+    for path in sorted(folder.glob("*.yaml")):
         for case in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
-            cases.append({**case, "file": path.name})
+            kind = case.get("kind") or ("follow_up" if case.get("follow_up_of") else "direct")
+            cases.append({**case, "kind": kind, "file": path.name})
     return cases
 
 
@@ -39,65 +48,99 @@ def covers(reply: str, groups: list[list[str]]) -> bool:
     return all(all(re.search(p, reply, re.IGNORECASE) for p in group) for group in groups)
 
 
+def ask(assistant: Assistant, case: dict) -> Answer:
+    """A follow-up is the second turn of a chat: the first question is asked first and
+    its answer's section is what the engine keeps."""
+    prefs = Preferences(audience=case.get("audience"))
+    previous = None
+    if case.get("follow_up_of"):
+        first = assistant.answer(case["follow_up_of"], prefs)
+        if first.sections:
+            previous = Turn(*first.sections[0], first.audience or "parent", 0.0)
+    return assistant.answer(case["q"], prefs, previous=previous)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--set", choices=sorted(SETS), default="tuning")
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args()
     assistant = Assistant.open(Settings.from_env())
     rows = []
-    for case in load_cases():
-        if case.get("follow_up_of"):
-            continue  # needs the previous turn; measured by the dialogue, not here
-        answer = assistant.answer(case["q"], Preferences(audience=case.get("audience")))
+    for case in load_cases(SETS[args.set]):
+        answer = ask(assistant, case)
         reply = answer.reply
-        hits = answer.result.hits
-        top = hits[0].chunk if hits else None
-        section_hit = bool(top and top.doc_id == case["doc"] and top.section == case["section"])
-        in_top3 = any(h.chunk.doc_id == case["doc"] and h.chunk.section == case["section"] for h in hits[:3])
+        shown = ([answer.card] if answer.card else []) + list(answer.sections)
+        want = [(case.get("doc"), case.get("section"))]
+        if case.get("also"):
+            want.append((case["also"]["doc"], case["also"]["section"]))
+        hits = [(h.chunk.doc_id, h.chunk.section) for h in answer.result.hits]
+        answerable = case["kind"] not in NOT_ANSWERABLE
         rows.append(
             {
                 "case": case,
-                "section1": section_hit,
-                "section3": in_top3,
-                "doc1": bool(top and top.doc_id == case["doc"]),
-                "covered": covers(reply, case.get("answer") or []),
-                "confident": answer.result.confident,
+                "answerable": answerable,
+                "section1": answerable and bool(shown) and shown[0] in want,
+                "search1": answerable and bool(hits) and hits[0] in want,
+                "section3": answerable and any(w in hits[:3] or w in shown for w in want),
+                "both": answerable and all(w in shown for w in want),
+                "covered": answerable and covers(reply, case.get("answer") or []),
+                "confident": answer.confident,
+                "doctor": bool(re.search(r"医生|就医|医院|doctor|clinic|hospital", reply, re.IGNORECASE)),
                 "triage": answer.verdict.label,
                 "length": len(reply),
                 "over": len(reply) > SCREEN.get(case.get("lang", "zh"), 600),
-                "got": f"{top.doc_id} / {top.section}" if top else "-",
+                "got": " + ".join(f"{d} / {h}" for d, h in shown) or answer.scope,
             }
         )
-    n = len(rows)
+    answerable = [r for r in rows if r["answerable"]]
 
-    def share(key: str, subset: list[dict] | None = None) -> str:
-        subset = rows if subset is None else subset
+    def share(key: str, subset: list[dict]) -> str:
         return f"{sum(r[key] for r in subset) / len(subset):.3f}" if subset else "-"
 
-    print(f"{n} questions ({sum(r['case'].get('lang') == 'en' for r in rows)} English) from {ANSWERS}")
+    print(f"{len(rows)} questions ({sum(r['case'].get('lang') == 'en' for r in rows)} English), set '{args.set}'")
     print(
-        f"\n{'set':<14} {'n':>4} {'section@1':>10} {'section@3':>10} {'doc@1':>7} {'key covered':>12} {'confident':>10}"
+        f"\n{'subset':<14} {'n':>4} {'section@1':>10} {'search@1':>9} {'section@3':>10} {'key covered':>12} "
+        f"{'confident':>10}"
     )
-    for name, subset in (
-        ("all", rows),
-        ("zh", [r for r in rows if r["case"].get("lang") != "en"]),
-        ("en", [r for r in rows if r["case"].get("lang") == "en"]),
-        ("parent", [r for r in rows if r["case"].get("audience") == "parent"]),
-        ("student", [r for r in rows if r["case"].get("audience") == "student"]),
-        ("teacher", [r for r in rows if r["case"].get("audience") == "teacher"]),
-    ):
-        print(
-            f"{name:<14} {len(subset):>4} {share('section1', subset):>10} {share('section3', subset):>10} "
-            f"{share('doc1', subset):>7} {share('covered', subset):>12} {share('confident', subset):>10}"
-        )
-    lengths = [r["length"] for r in rows]
-    print(f"\nreply length: median {statistics.median(lengths):.0f} characters; over one phone screen: {share('over')}")
+    subsets = [("answerable", answerable)]
+    subsets += [
+        (k, [r for r in answerable if r["case"]["kind"] == k]) for k in ("direct", "follow_up", "two_part", "health")
+    ]
+    subsets += [(lang, [r for r in answerable if r["case"].get("lang", "zh") == lang]) for lang in ("zh", "en")]
+    subsets += [
+        (a, [r for r in answerable if r["case"].get("audience") == a]) for a in ("parent", "student", "teacher")
+    ]
+    for name, subset in subsets:
+        if subset:
+            print(
+                f"{name:<14} {len(subset):>4} {share('section1', subset):>10} {share('search1', subset):>9} "
+                f"{share('section3', subset):>10} "
+                f"{share('covered', subset):>12} {share('confident', subset):>10}"
+            )
+    for kind in NOT_ANSWERABLE:
+        subset = [r for r in rows if r["case"]["kind"] == kind]
+        if subset:
+            print(f"{kind:<14} {len(subset):>4} {'':>10} {'':>9} {'':>10} {'':>12} {share('confident', subset):>10}")
+    two = [r for r in answerable if r["case"]["kind"] == "two_part"]
+    if two:
+        print(f"\ntwo-part questions with both sections shown: {share('both', two)}")
+    health = [r for r in rows if r["case"]["kind"] == "health"]
+    if health:
+        print(f"health questions told to see a doctor: {share('doctor', health)}")
+    lengths = [r["length"] for r in answerable]
+    print(
+        f"reply length: median {statistics.median(lengths):.0f} characters; "
+        f"over one phone screen: {share('over', answerable)}"
+    )
     verdicts = collections.Counter(r["triage"] for r in rows)
     print("triage verdicts on these questions: " + ", ".join(f"{k} {v}" for k, v in verdicts.most_common()))
     if args.show_misses:
         for r in rows:
-            if not r["covered"]:
-                print(f"- {r['case']['q']}\n  want {r['case']['doc']} / {r['case']['section']}\n  got  {r['got']}")
+            miss = not r["covered"] if r["answerable"] else r["confident"]
+            if miss:
+                want = f"{r['case'].get('doc')} / {r['case'].get('section')}" if r["answerable"] else r["case"]["kind"]
+                print(f"- [{r['case']['kind']}] {r['case']['q']}\n  want {want}\n  got  {r['got']}")
 
 
 if __name__ == "__main__":

@@ -3,12 +3,19 @@ first, then retrieval, then a grounded reply. Built once per process."""
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from bot.answer import compose_reply
+import numpy as np
+
+from bot.answer import SCREEN, locale_note, not_confident, render_section
+from bot.asker import who_is_asking
+from bot.followup import Turn, is_follow_up
+from bot.messages import text
 from bot.settings import Settings
-from bot.triage import Triager, Verdict
+from bot.triage import ADULTS, Triager, Verdict
+from bot.two_part import question_parts
 from index import Preferences, SearchIndex, SearchResult, open_index
 from index.embedders import get_embedder
 from index.errors import BadInputError, KnowledgeError
@@ -18,6 +25,15 @@ from index.text import detect_lang
 
 logger = logging.getLogger(__name__)
 
+# A health question always hears "see a doctor": by the topic of its answer, or by its
+# own words when nothing answers it (a diagnosis or a medicine is never ours to give).
+HEALTH_TOPICS = {"public_health"}
+_HEALTH_WORDS = re.compile(
+    r"药|发烧|发热|症状|诊断|确诊|病了|生病|抑郁症|焦虑症|疫苗|咳嗽|拉肚子|腹泻|呕吐|过敏|"
+    r"\b(medicine|medication|diagnos\w*|symptoms?|fever|sick|illness|disease|vaccin\w*|depression|anxiety disorder)\b",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -26,14 +42,26 @@ class Answer:
     result: SearchResult
     reply: str
     lang: str
+    sections: tuple[tuple[str, str], ...] = ()  # (document, heading) the reply shows, in order
+    audience: str | None = None  # who the reply speaks to: from the question, else the profile
+    scope: str = "answer"  # "answer", "unsure" (nearest sections offered) or "out_of_scope"
+    card: tuple[str, str] | None = None  # (document, heading) of the card section the reply leads with
+
+    @property
+    def confident(self) -> bool:
+        """True only when a section that answers the question is in the reply."""
+        return bool(self.sections or self.card) and self.scope in ("answer", "crisis")
 
     def to_json(self) -> dict[str, object]:
+        doc_id, heading = ([self.card] if self.card else [*self.sections, (None, None)])[0]
         return {
             "question": self.question,
             "triage": self.verdict.label,
-            "confident": self.result.confident,
+            "confident": self.confident,
             "results": [hit.to_json() for hit in self.result.hits],
             "reply": self.reply,
+            "section": {"doc_id": doc_id, "heading": heading} if doc_id else None,
+            "audience_used": self.audience,
         }
 
 
@@ -66,25 +94,107 @@ class Assistant:
         return cls(knowledge, index, triager, quizzes=quizzes)
 
     def answer(
-        self, question: str, prefs: Preferences | None = None, *, top_k: int = 5, today: dt.date | None = None
+        self,
+        question: str,
+        prefs: Preferences | None = None,
+        *,
+        top_k: int = 5,
+        today: dt.date | None = None,
+        previous: Turn | None = None,
     ) -> Answer:
+        """Triage reads the message alone; search reads it with the previous turn's
+        topic when it is a follow-up; who asks decides which card and sections speak."""
         if not question.strip():
             raise BadInputError("empty question: type what you want to ask")
         prefs = prefs or Preferences()
         lang = prefs.lang or detect_lang(question)
+        asker = who_is_asking(question)
+        follow_up = previous is not None and is_follow_up(question)
+        audience = asker or (previous.audience if follow_up and previous else None) or prefs.audience
+        prefs = replace(prefs, audience=audience)
+        vector = self._embed(question)
+        verdict = self.triager.for_asker(self.triager.classify(question, vector), asker)
+        day = today or self.today()
+        if follow_up and previous:
+            query = f"{previous.heading}\n{question}"
+            result = self.index.search(query, top_k=top_k, prefs=prefs, today=day, vector=self._embed(query))
+        else:
+            result = self.index.search(question, top_k=top_k, prefs=prefs, today=day, vector=vector)
+        ranked = self._keys(result) if result.confident else []
+        lead, shown = self.triager.reply(verdict, lang, self.knowledge, asker, ranked)
+        if verdict.label == "crisis" and not (asker in ADULTS and verdict.card_is_reply):
+            # A child's crisis reply stands alone: never a search result under it.
+            return Answer(question, verdict, result, lead or "", lang, (), audience, "crisis", shown)
+        skip = {shown, (previous.doc_id, previous.heading) if follow_up and previous else None}
+        chosen = self._sections(question, result, lang, prefs, day, skip)
+        scope = "answer" if chosen else ("out_of_scope" if result.margin < 0 else "unsure")
+        reply = self._compose(question, result, chosen, lang, lead, scope)
+        return Answer(question, verdict, result, reply, lang, tuple(chosen), audience, scope, shown)
+
+    def _embed(self, text: str) -> np.ndarray | None:
         try:
-            vector = self.index.embed_query(question)
+            return self.index.embed_query(text)
         except Exception:  # triage must work even when the embedder does not
             logger.exception("query embedding failed; triage by rules only")
-            vector = None
-        verdict = self.triager.classify(question, vector)
-        lead = self.triager.reply(verdict, lang, self.knowledge)
-        result = self.index.search(question, top_k=top_k, prefs=prefs, today=today or self.today(), vector=vector)
-        if verdict.label == "crisis":
-            # A crisis reply stands alone: never a search result under it.
-            reply = lead or ""
-        else:
-            # the card's section is already in the lead: never print it twice
-            shown = self.triager.card_section(verdict, lang, self.knowledge) if lead else None
-            reply = compose_reply(result, self.knowledge.hotlines, lang, lead=lead, skip=shown)
-        return Answer(question, verdict, result, reply, lang)
+            return None
+
+    def _sections(
+        self,
+        question: str,
+        result: SearchResult,
+        lang: str,
+        prefs: Preferences,
+        day: dt.date,
+        skip: set[tuple[str, str] | None],
+    ) -> list[tuple[str, str]]:
+        """The sections that answer: the best one, and the best for a second question
+        asked in the same message when that is another section."""
+        if not result.confident:
+            return []
+        chosen = [k for k in self._keys(result) if k not in skip][:1]
+        parts = question_parts(question, lang)
+        if chosen and len(parts) == 2:
+            second = self.index.search(parts[1], top_k=3, prefs=prefs, today=day, vector=self._embed(parts[1]))
+            first = self.index.search(parts[0], top_k=3, prefs=prefs, today=day, vector=self._embed(parts[0]))
+            picks: list[tuple[str, str]] = []
+            for part in (first, second):
+                best = next((k for k in self._keys(part) if k not in skip), None) if part.confident else None
+                if best and best not in picks:
+                    picks.append(best)
+            if len(picks) == 2:
+                chosen = picks
+        return chosen
+
+    @staticmethod
+    def _keys(result: SearchResult) -> list[tuple[str, str]]:
+        return [(h.chunk.doc_id, h.chunk.section) for h in result.hits]
+
+    def _compose(
+        self,
+        question: str,
+        result: SearchResult,
+        chosen: list[tuple[str, str]],
+        lang: str,
+        lead: str | None,
+        scope: str,
+    ) -> str:
+        hotlines = self.knowledge.hotlines
+        parts = [lead] if lead else []
+        if result.truncated:
+            parts.append(text("truncated", lang))
+        used = sum(len(p) for p in parts)
+        budget = max(SCREEN[lang] - used, SCREEN[lang] // 2) // max(1, len(chosen))
+        topics = set()
+        for doc_id, heading in chosen:
+            doc = self.knowledge.document(doc_id)
+            section = next(s for s in doc.sections if s.heading == heading)
+            parts.append(render_section(doc, section, lang, budget))
+            topics.add(doc.meta.topic)
+        if not chosen and not lead:
+            parts.append(text("out_of_scope", lang) if scope == "out_of_scope" else not_confident(hotlines, lang))
+        if topics & HEALTH_TOPICS or _HEALTH_WORDS.search(question):
+            parts.append(text("see_doctor", lang))
+        reply = "\n\n".join(parts)
+        if lang == "en" and any(h.number in reply for h in hotlines.values() if h.region == "CN"):
+            reply += "\n\n" + locale_note(hotlines)
+        return reply

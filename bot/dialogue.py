@@ -8,8 +8,9 @@ limits it to 64 bytes and because no conversation state has to survive between s
 import logging
 from dataclasses import dataclass, field
 
-from bot.answer import key_points
+from bot.answer import render_section
 from bot.assistant import Answer, Assistant
+from bot.followup import Turns
 from bot.lessons import FORMATS as LESSON_FORMATS
 from bot.lessons import GRADES as LESSON_GRADES
 from bot.lessons import KINDS as LESSON_KINDS
@@ -139,6 +140,7 @@ class Dialogue:
             "stats": self._stats,
         }
         self._lessons: LessonMaker | None = None
+        self.turns = Turns()  # the last answered topic per chat, for follow-ups
 
     # -- entry point -------------------------------------------------------------------
 
@@ -181,13 +183,17 @@ class Dialogue:
         profile = ctx.profile
         lang = detect_lang(question) if question.strip() else ctx.lang
         prefs = Preferences(audience=profile.role or DEFAULT_ROLE, grade=profile.grade, lang=lang)
-        answer = self.assistant.answer(question, prefs)
+        answer = self.assistant.answer(question, prefs, previous=self.turns.recall(profile.chat_id))
         self._count(answer)
+        if answer.sections:
+            self.turns.remember(profile.chat_id, *answer.sections[0], answer.audience or DEFAULT_ROLE)
         if answer.verdict.urgent:
             return [Reply(answer.reply, self._urgent_buttons(answer, lang))]
         if answer.verdict.label == "check":
             return [Reply(answer.reply, self._check_buttons(answer, lang))]
-        if not answer.result.confident:
+        if answer.scope == "unsure":
+            return [Reply(answer.reply, self._nearest_buttons(answer, lang))]
+        if not answer.confident:
             return [Reply(answer.reply, self._topic_buttons(lang))]
         return [Reply(answer.reply, self._answer_buttons(answer, lang))]
 
@@ -195,8 +201,8 @@ class Dialogue:
         """Counts only: the text of a question is never stored."""
         if answer.verdict.label != "none":
             self.store.count(f"triage:{answer.verdict.label}")
-        if answer.result.confident and answer.result.hits:
-            self.store.count(f"questions:{answer.result.hits[0].chunk.topic}")
+        if answer.confident:
+            self.store.count(f"questions:{self._topic_of(answer.sections[0][0])}")
         elif answer.verdict.label == "none":
             self.store.count("unanswered")
 
@@ -214,7 +220,7 @@ class Dialogue:
         verdict = answer.verdict
         card = (verdict.card or {}).get(lang) or (verdict.card or {}).get("zh") or "-"
         yes = (Button(text("btn_danger_now", lang), f"chk:y:{verdict.suspected}:{card}:{int(verdict.card_is_reply)}"),)
-        rest = self._answer_buttons(answer, lang) if answer.result.confident and answer.result.hits else ()
+        rest = self._answer_buttons(answer, lang) if answer.confident else ()
         return (yes, *rest)
 
     def _checked(self, ctx: _Context, rest: str) -> list[Reply]:
@@ -225,22 +231,22 @@ class Dialogue:
         known = card if self._document(card) is not None else None
         verdict = Verdict(label, "check", {ctx.lang: known} if known else None, is_reply == "1")
         self.store.count(f"triage:{label}")
-        reply = self.assistant.triager.reply(verdict, ctx.lang, self.assistant.knowledge) or ""
+        reply = self.assistant.triager.reply(verdict, ctx.lang, self.assistant.knowledge).text or ""
         buttons = [(Button(text("btn_more", ctx.lang), f"doc:{known}"),)] if known and label == "emergency" else []
         return [Reply(reply, (*buttons, (Button(text("btn_hotlines", ctx.lang), "hotlines"),)))]
 
     def _answer_buttons(self, answer: Answer, lang: str) -> tuple[tuple[Button, ...], ...]:
-        best = answer.result.hits[0].chunk
-        doc = self._document(best.doc_id)
+        doc_id, heading = answer.sections[0]
+        doc = self._document(doc_id)
         if doc is None:
             return ()
-        index = next((i for i, s in enumerate(doc.sections) if s.heading == best.section), 0)
+        index = next((i for i, s in enumerate(doc.sections) if s.heading == heading), 0)
         related = [r for r in doc.meta.related if self._document(r) is not None]
         for hit in answer.result.hits[1:]:
-            if hit.chunk.doc_id != best.doc_id and hit.chunk.lang == best.lang:
+            if hit.chunk.doc_id != doc_id and hit.chunk.lang == doc.meta.lang:
                 related.append(hit.chunk.doc_id)
-        related = list(dict.fromkeys(related))[:2]
-        rows: list[tuple[Button, ...]] = [(Button(text("btn_more", lang), f"doc:{doc.meta.id}"),)]
+        related = [r for r in dict.fromkeys(related) if r not in {d for d, _ in answer.sections}][:2]
+        rows: list[tuple[Button, ...]] = [(Button(text("btn_more", lang), f"full:{doc.meta.id}"),)]
         rows += [(Button(f"🔗 {self._title(r)}", f"doc:{r}"),) for r in related]
         rows.append(
             (
@@ -248,6 +254,18 @@ class Dialogue:
                 Button(text("btn_down", lang), f"fb:d:{doc.meta.id}:{index}"),
             )
         )
+        return tuple(rows)
+
+    def _nearest_buttons(self, answer: Answer, lang: str) -> tuple[tuple[Button, ...], ...]:
+        """Not sure: the closest sections, one tap each, then the hotlines."""
+        rows: list[tuple[Button, ...]] = []
+        for hit in answer.result.hits[:3]:
+            doc = self._document(hit.chunk.doc_id)
+            if doc is None:
+                continue
+            index = next((i for i, s in enumerate(doc.sections) if s.heading == hit.chunk.section), 0)
+            rows.append((Button(hit.chunk.section, f"sec:{doc.meta.id}:{index}"),))
+        rows.append((Button(text("btn_hotlines", lang), "hotlines"),))
         return tuple(rows)
 
     # -- commands ------------------------------------------------------------------------
@@ -333,6 +351,8 @@ class Dialogue:
             return [self._topic_documents(rest, ctx)]
         if kind == "doc":
             return self._show_document(rest, 0, ctx.lang)
+        if kind == "full":
+            return self._show_whole(rest, ctx.lang)
         if kind == "sec":
             doc_id, _, index = rest.rpartition(":")
             return self._show_document(doc_id, int(index) if index.isdigit() else 0, ctx.lang)
@@ -343,6 +363,7 @@ class Dialogue:
         if kind == "forget":
             if rest == "yes":
                 self.store.forget(p.chat_id)
+                self.turns.forget(p.chat_id)
                 return [Reply(text("forgotten", ctx.lang), edit=True)]
             return [Reply(text("cancelled", ctx.lang), edit=True)]
         if kind == "hotlines":
@@ -379,15 +400,24 @@ class Dialogue:
         buttons = tuple((Button(d.meta.title, f"doc:{d.meta.id}"),) for d in docs)
         return Reply(text("topic_docs", ctx.lang, topic=TOPIC_LABELS[topic][ctx.lang]), buttons)
 
+    def _show_whole(self, doc_id: str, lang: str) -> list[Reply]:
+        """ "📖 Read more": every section of the document, whole, in order (split into
+        messages by the channel's limit), not a table of contents."""
+        doc = self._document(doc_id)
+        if doc is None:
+            return [Reply(text("gone", lang))]
+        body = "\n\n".join(render_section(doc, s, doc.meta.lang) for s in doc.sections)
+        related = tuple(
+            (Button(f"🔗 {self._title(r)}", f"doc:{r}"),) for r in doc.meta.related[:3] if self._document(r)
+        )
+        return [Reply(f"【{doc.meta.title}】\n\n{body}", related)]
+
     def _show_document(self, doc_id: str, index: int, lang: str) -> list[Reply]:
         doc = self._document(doc_id)
         if doc is None or index >= len(doc.sections):
             return [Reply(text("gone", lang))]
         section = doc.sections[index]
-        body = "\n".join(f"• {p}" for p in key_points(section.text, limit=50))
-        message = f"【{doc.meta.title}】{section.heading}\n{body}\n" + text(
-            "source", doc.meta.lang, source=doc.source_of(section).cite()
-        )
+        message = f"【{doc.meta.title}】\n" + render_section(doc, section, doc.meta.lang)
         others = tuple((Button(s.heading, f"sec:{doc.meta.id}:{i}"),) for i, s in enumerate(doc.sections) if i != index)
         feedback = (
             Button(text("btn_up", lang), f"fb:u:{doc.meta.id}:{index}"),
@@ -573,6 +603,10 @@ class Dialogue:
         except KeyError:
             return None
         return None if doc.is_expired(self.assistant.today()) else doc
+
+    def _topic_of(self, doc_id: str) -> str:
+        doc = self._document(doc_id)
+        return doc.meta.topic if doc else "unknown"
 
     def _title(self, doc_id: str) -> str:
         doc = self._document(doc_id)

@@ -3,6 +3,27 @@ through the code. Safety content is not here: it lives in knowledge/."""
 
 CATALOG: dict[str, dict[str, str]] = {
     "source": {"zh": "来源：{source}", "en": "Source: {source}"},
+    "more_in_doc": {"zh": "…（其余几条点「📖 完整内容」）", "en": "… (the rest: tap “📖 Read more”)"},
+    "locale_note": {
+        "en": "These numbers are for mainland China. Elsewhere, call your local emergency number ({elsewhere}).",
+        "zh": "以上是中国大陆的号码。在其他地方，请拨当地的紧急电话（{elsewhere}）。",
+    },
+    "out_of_scope": {
+        "zh": "这个问题不在我能回答的范围里：我只回答学生、家长和老师关于安全的问题，比如防溺水、欺凌、交通、"
+        "心理健康、防诈骗、居家安全。",
+        "en": "That is outside what I can help with: I only answer safety questions from students, parents and "
+        "teachers, such as drowning, bullying, traffic, mental health, fraud and safety at home.",
+    },
+    "see_doctor": {
+        "zh": "🩺 以上是安全常识，不能代替医生：孩子身体不舒服、症状加重或拿不准，请带去医院看医生。",
+        "en": "🩺 This is general safety advice, not a diagnosis: if your child is unwell, getting worse or you "
+        "are unsure, see a doctor.",
+    },
+    "nearest": {
+        "zh": "抱歉，这个问题我没有把握直接回答，不想随便说。下面是最接近的内容，看看有没有用：",
+        "en": "Sorry, I am not sure I can answer that directly, and I would rather not guess. "
+        "These are the closest topics I have:",
+    },
     "truncated": {
         "zh": "（你的消息太长，我只读了前面一部分。）",
         "en": "(Your message was very long; I only read the first part.)",

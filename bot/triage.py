@@ -11,9 +11,10 @@ sure enough, the full verdict with the card for its situation; unsure, a short c
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import yaml
@@ -72,6 +73,9 @@ class Situation(Strict):
 
 class TriageFile(Strict):
     replies: dict[Literal["crisis", "emergency", "disclosure", "check"], Localized]
+    # the card for a parent or teacher asking about a child, by label (a crisis card
+    # speaks to the child in crisis; the adult needs "stay with them, remove means")
+    for_adults: dict[Literal["crisis", "emergency", "disclosure"], Situation] = Field(default_factory=dict)
     ignore: list[str] = Field(default_factory=list)
     rules: list[Rule] = Field(min_length=1)
     classifier: Classifier | None = None
@@ -91,7 +95,15 @@ class Verdict:
         return self.label in ("crisis", "emergency")
 
 
+class Lead(NamedTuple):
+    """What a reply opens with, and the card section it shows (printed once)."""
+
+    text: str | None
+    section: tuple[str, str] | None
+
+
 NONE = Verdict("none")
+ADULTS = ("parent", "teacher")
 
 
 class Triager:
@@ -166,34 +178,73 @@ class Triager:
                 return Verdict(rule.label, rule.id, rule.cards or None, rule.card_is_reply)
         return NONE
 
+    def for_asker(self, verdict: Verdict, asker: str | None) -> Verdict:
+        """A parent or teacher writing about a child gets the card written for adults,
+        unless the rule already chose words for the writer (a friend's farewell)."""
+        adult = self._spec.for_adults.get(verdict.label) if asker in ADULTS else None  # type: ignore[call-overload]
+        if adult is None or verdict.card_is_reply:
+            return verdict
+        card = {k: v for k, v in (("zh", adult.zh), ("en", adult.en)) if v}
+        return Verdict(verdict.label, verdict.rule, card, adult.card_is_reply, verdict.suspected)
+
     @staticmethod
-    def card_section(verdict: Verdict, lang: str, knowledge: Knowledge) -> tuple[str, str] | None:
-        """(document, heading) of the card section a reply leads with: the card's first
-        real section holds the steps (an introduction carries the title)."""
+    def card_section(
+        verdict: Verdict,
+        lang: str,
+        knowledge: Knowledge,
+        asker: str | None = None,
+        ranked: Sequence[tuple[str, str]] = (),
+    ) -> tuple[str, str] | None:
+        """(document, heading) of the card section a reply leads with. Given the
+        search's `ranked` sections for the message: a card section ranked first is the
+        better fit (the fire card's "smoke-filled stairs" for that scene); else the
+        triage card's best-ranked section; else its first, which holds the steps (a
+        scene told without the card's words still needs them: search may miss a
+        scene). The first section written for the asker always wins."""
         card_id = (verdict.card or {}).get(lang) or (verdict.card or {}).get("zh")
         if not card_id:
             return None
         card = knowledge.document(card_id)
-        first = next((x for x in card.sections if x.heading != card.meta.title), card.sections[0])
-        return card_id, first.heading
+        mine = next((x for x in card.sections if asker and x.audiences and x.is_for(card, asker)), None)
+        if mine is not None or not ranked or verdict.label not in ("emergency", "disclosure"):
+            return card_id, (mine or card.sections[0]).heading
+        top_doc, top_heading = ranked[0]
+        if knowledge.document(top_doc).meta.kind == "card":
+            return top_doc, top_heading
+        return next(((d, h) for d, h in ranked if d == card_id), (card_id, card.sections[0].heading))
 
-    def reply(self, verdict: Verdict, lang: str, knowledge: Knowledge) -> str | None:
+    def reply(
+        self,
+        verdict: Verdict,
+        lang: str,
+        knowledge: Knowledge,
+        asker: str | None = None,
+        ranked: Sequence[tuple[str, str]] = (),
+    ) -> Lead:
         """The card that leads the answer: the label's fixed words, then the first
-        steps from the matching "what to do now" card."""
+        steps from the matching "what to do now" card. A section written only for
+        adults stands alone: the fixed words speak to the child."""
         if verdict.label == "none":
-            return None
+            return Lead(None, None)
+        shown = self.card_section(verdict, lang, knowledge, asker, ranked)
         steps = None
-        shown = self.card_section(verdict, lang, knowledge)
+        alone = verdict.card_is_reply
         if shown:
-            first = next(x for x in knowledge.document(shown[0]).sections if x.heading == shown[1])
+            card = knowledge.document(shown[0])
+            first = next(x for x in card.sections if x.heading == shown[1])
             steps = f"{first.heading}\n" + "\n".join(f"• {p}" for p in key_points(first.text, limit=10))
-        if verdict.card_is_reply and steps and verdict.label != "check":
-            return steps
+            for_adults = bool(first.audiences and "student" not in first.audiences)
+            alone = alone or for_adults
+            if verdict.label == "disclosure" and asker in ADULTS and not for_adults:
+                return Lead(None, None)  # these words speak to the victim; the adult gets the guidance
+        if alone and steps and verdict.label != "check":
+            return Lead(steps, shown)
         words = self._spec.replies[verdict.label]  # type: ignore[index]
         parts = [knowledge.hotlines.render(words.zh if lang == "zh" else words.en).strip()]
         if steps and verdict.label not in ("crisis", "check"):
             parts.append(steps)
-        return "\n\n".join(parts)
+            return Lead("\n\n".join(parts), shown)
+        return Lead(parts[0], None)
 
 
 def load_triage_file(path: Path, knowledge: Knowledge) -> TriageFile:
@@ -218,7 +269,7 @@ def load_triage_file(path: Path, knowledge: Knowledge) -> TriageFile:
             if card not in ids:
                 line = next((n for n, t in enumerate(raw.splitlines(), 1) if card in t), 1)
                 raise KnowledgeError(f"{path}:{line}: rule '{rule.id}' names unknown card '{card}'")
-    for name, situation in spec.situations.items():
+    for name, situation in [*spec.situations.items(), *((f"for_adults.{k}", v) for k, v in spec.for_adults.items())]:
         for named in (situation.zh, situation.en):
             if named and named not in ids:
                 line = next((n for n, t in enumerate(raw.splitlines(), 1) if named in t), 1)

@@ -69,7 +69,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
                     doc_id=meta.id,
                     title=meta.title,
                     topic=meta.topic,
-                    audiences=tuple(meta.audiences),
+                    audiences=section.audiences or tuple(meta.audiences),
                     grades=tuple(meta.grades),
                     lang=meta.lang,
                     kind=meta.kind,

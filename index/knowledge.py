@@ -46,13 +46,19 @@ class Problem:
 class Section:
     """A `##` section: the unit of retrieval and of an answer. `questions` are what
     people ask that this section answers, in their words (embedded as extra search keys);
-    `sources` are 0-based positions in the document's sources (empty: the first one)."""
+    `sources` are 0-based positions in the document's sources (empty: the first one);
+    `audiences` narrow the document's own for a section written to one reader (a card's
+    "parents and teachers" section; empty: the document's)."""
 
     heading: str
     text: str
     line: int
     questions: tuple[str, ...] = ()
     sources: tuple[int, ...] = ()
+    audiences: tuple[str, ...] = ()
+
+    def is_for(self, doc: "Document", audience: str) -> bool:
+        return audience in (self.audiences or doc.meta.audiences)
 
 
 @dataclass(frozen=True)
@@ -303,8 +309,8 @@ def _with_section_meta(section: Section, meta: FrontMatter, path: Path, problems
     data = _read_yaml(path, problems, first_line=line, text=match[1])
     if data is None:
         data = {}
-    if not isinstance(data, dict) or set(data) - {"questions", "sources"}:
-        problems.append(Problem(path, line, "section metadata may only hold 'questions' and 'sources'"))
+    if not isinstance(data, dict) or set(data) - {"questions", "sources", "audiences"}:
+        problems.append(Problem(path, line, "section metadata may only hold 'questions', 'sources' and 'audiences'"))
         return Section(section.heading, text, section.line)
     questions = data.get("questions") or []
     if not isinstance(questions, list) or not all(isinstance(q, str) and q.strip() for q in questions):
@@ -322,8 +328,17 @@ def _with_section_meta(section: Section, meta: FrontMatter, path: Path, problems
             Problem(path, line, f"sources: expected numbers from 1 to {len(meta.sources)} (the front matter's list)")
         )
         numbers = []
+    audiences = data.get("audiences") or []
+    if not isinstance(audiences, list) or not set(audiences) <= set(meta.audiences):
+        problems.append(Problem(path, line, f"audiences: expected some of the document's own {list(meta.audiences)}"))
+        audiences = []
     return Section(
-        section.heading, text, section.line, tuple(q.strip() for q in questions), tuple(n - 1 for n in numbers)
+        section.heading,
+        text,
+        section.line,
+        tuple(q.strip() for q in questions),
+        tuple(n - 1 for n in numbers),
+        tuple(audiences),
     )
 
 

@@ -242,5 +242,6 @@ def test_admin_broadcast_previews_then_queues(with_reminders: Dialogue, store: S
 def test_an_emergency_reply_never_repeats_its_card(real_assistant) -> None:
     answer = real_assistant.answer("what do i do if i see a kid go under in a lake")
     assert answer.verdict.label == "emergency"
-    _, heading = real_assistant.triager.card_section(answer.verdict, "en", real_assistant.knowledge)
+    assert answer.card is not None
+    _, heading = answer.card
     assert answer.reply.count(heading) == 1, answer.reply

@@ -126,12 +126,12 @@ def test_situations_get_their_own_card(message: str, label: str, card: str) -> N
     lang = "en" if message.isascii() else "zh"
     assert verdict.label == label
     assert verdict.card is not None and verdict.card[lang] == card
-    reply = TRIAGER.reply(verdict, lang, KNOWLEDGE)
+    reply = TRIAGER.reply(verdict, lang, KNOWLEDGE).text
     assert reply is not None and any(n in reply for n in ("110", "120", "119", "12356"))
 
 
 def test_a_card_written_for_the_adult_is_the_whole_reply() -> None:
     verdict = TRIAGER.classify("我发现儿子手臂上有刀划的伤口")
-    reply = TRIAGER.reply(verdict, "zh", KNOWLEDGE)
+    reply = TRIAGER.reply(verdict, "zh", KNOWLEDGE).text
     assert reply is not None and not reply.startswith("谢谢你愿意说出来"), "not the words for the child"
     assert "12356" in reply

@@ -69,7 +69,7 @@ def test_tiers_follow_the_thresholds(urgent: float, expected: str) -> None:
         assert verdict.card == {"zh": "card-drowning-rescue-zh", "en": "card-drowning-en"}
     if expected == "check":
         assert verdict.suspected == "emergency"
-        reply = triager.reply(verdict, "zh", KNOWLEDGE)
+        reply = triager.reply(verdict, "zh", KNOWLEDGE).text
         assert reply is not None and "110" in reply and "120" in reply and "现在有人正处在危险中吗" in reply
 
 

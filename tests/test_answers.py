@@ -1,0 +1,111 @@
+"""Replies judged as a parent would (issue 11), through the real model and index: the
+section whole, follow-ups read with the previous topic, two questions answered, the
+adult's card for an adult, honest when unsure, the doctor for health, the locale note,
+"📖 Read more" showing content, and the JSON fields."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.dialogue import Dialogue, Incoming, Reply
+from bot.store import Store
+from index import Preferences
+
+CHAT = 77
+
+
+@pytest.fixture
+def dialogue(real_assistant, tmp_path: Path):
+    store = Store(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    yield Dialogue(real_assistant, store)
+    store.close()
+
+
+def datas(reply: Reply) -> list[str]:
+    return [b.data for row in reply.buttons for b in row]
+
+
+def ask(dialogue: Dialogue, message: str) -> Reply:
+    [reply] = dialogue.handle(Incoming(CHAT, message))
+    return reply
+
+
+def test_a_follow_up_is_read_with_the_previous_topic_and_never_repeats_it(dialogue: Dialogue) -> None:
+    first = ask(dialogue, "夏天带孩子去河里游泳安全吗")
+    second = ask(dialogue, "那如果是在游泳馆呢")
+    assert second.text != first.text
+    assert "游泳馆" in second.text and "救生员" in second.text
+    alone = dialogue.assistant.answer("那如果是在游泳馆呢", Preferences(audience="parent"))
+    assert alone.reply != second.text or "游泳馆" in alone.reply
+
+
+def test_two_questions_get_two_sections(real_assistant) -> None:
+    answer = real_assistant.answer("溺水怎么预防？掉水里了又怎么自救？", Preferences(audience="student"))
+    assert len(answer.sections) == 2
+    assert "漂浮" in answer.reply or "仰" in answer.reply
+
+
+def test_an_adult_who_heard_a_disclosure_is_told_to_report(real_assistant) -> None:
+    answer = real_assistant.answer(
+        "我是班主任，一个学生跟我说她被继父性侵了，我该怎么办", Preferences(audience="parent")
+    )
+    assert answer.audience == "teacher"
+    assert "报告" in answer.reply and "110" in answer.reply
+    assert not answer.reply.startswith("谢谢你告诉我，这不是你的错"), "words for the victim, not the teacher"
+
+
+def test_a_parent_of_a_bullied_child_gets_guidance_not_the_victims_words(real_assistant) -> None:
+    answer = real_assistant.answer("我儿子在学校被同学欺负了，我作为家长该怎么办", Preferences(audience="student"))
+    assert answer.audience == "parent"
+    assert not answer.reply.startswith("谢谢你告诉我")
+    assert answer.sections and answer.sections[0][0].startswith("violence-parent")
+
+
+def test_a_parent_worried_about_a_suicidal_child_gets_the_adults_card_then_guidance(real_assistant) -> None:
+    answer = real_assistant.answer("我女儿说活着没意思想死，我该怎么跟她谈", Preferences(audience="parent"))
+    assert answer.verdict.label == "crisis"
+    assert answer.card is not None and answer.card[0] == "card-self-harm-adult-zh"
+    assert "12356" in answer.reply
+
+
+def test_a_childs_own_crisis_keeps_its_card_alone(real_assistant) -> None:
+    answer = real_assistant.answer("我不想活了", Preferences(audience="student"))
+    assert answer.verdict.label == "crisis" and answer.sections == ()
+    assert "12356" in answer.reply
+
+
+def test_out_of_scope_gets_one_polite_line(dialogue: Dialogue) -> None:
+    reply = ask(dialogue, "帮我写一篇关于春天的作文")
+    assert "范围" in reply.text and len(reply.text) < 200
+    assert any(d.startswith("topic:") for d in datas(reply))
+
+
+def test_a_health_question_is_told_to_see_a_doctor(real_assistant) -> None:
+    answer = real_assistant.answer("孩子发烧吃了退烧药不烧了，明天能去上学吗", Preferences(audience="parent"))
+    assert answer.confident and "医生" in answer.reply
+
+
+def test_english_replies_say_the_numbers_are_for_mainland_china(real_assistant) -> None:
+    answer = real_assistant.answer("What should I do if I smell gas at home?")
+    assert "119" in answer.reply or "120" in answer.reply
+    assert answer.reply.count("mainland China") >= 1 and "911" in answer.reply
+
+
+def test_read_more_shows_the_whole_document_not_a_table_of_contents(dialogue: Dialogue) -> None:
+    answer = ask(dialogue, "孩子非要去河里游泳怎么劝")
+    more = next(d for d in datas(answer) if d.startswith("full:"))
+    replies = dialogue.handle(Incoming(CHAT, button=more))
+    doc = dialogue.assistant.knowledge.document(more.removeprefix("full:"))
+    shown = "\n".join(r.text for r in replies)
+    for section in doc.sections:
+        assert section.heading in shown
+    assert len(shown) > sum(len(s.heading) for s in doc.sections) * 2, "content, not headings"
+    assert all(len(r.text) <= 4000 for r in replies)
+
+
+def test_json_names_the_section_and_the_audience_used(real_assistant) -> None:
+    data = real_assistant.answer("我儿子想去水库游泳", Preferences(audience="teacher")).to_json()
+    assert data["audience_used"] == "parent"
+    section = data["section"]
+    assert isinstance(section, dict) and section["doc_id"] and section["heading"]
+    assert data["confident"] is True
