@@ -112,6 +112,19 @@ async def test_a_full_queue_gets_503_with_retry_after(settings: Settings, real_a
         engine_of(app).close()
 
 
+async def test_an_engine_fault_is_a_500_with_a_json_body(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(incoming: object) -> list[object]:
+        raise IndexError("a bug")
+
+    monkeypatch.setattr(engine_of(app).dialogue, "handle", broken)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        response = await c.post("/api/v1/message", json={"text": "你好"}, headers=AS_SCHOOL)
+        assert (await c.get("/healthz")).status_code == 200, "the worker survives"
+    assert response.status_code == 500 and response.json()["error"] == "internal"
+    assert "110" in response.json()["message"]
+
+
 # -- who may call ------------------------------------------------------------------------
 
 

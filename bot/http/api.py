@@ -45,6 +45,7 @@ COMMON: dict[int | str, dict[str, object]] = {
         "Too many requests from this key or session",
         {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
     ),
+    500: _error("A fault on our side (logged); the reply to show is: in danger call 110 or 120"),
     503: _error(
         "The engine's queue is full, or it is not ready",
         {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},

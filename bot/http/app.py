@@ -92,6 +92,34 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+class Faults:
+    """A fault in the engine is logged and answered with a JSON 500, and the connection
+    is kept: Starlette's own handler would raise it again to the server."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            logger.exception("%s %s failed", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            response = _error(500, "internal", "something went wrong on our side; in danger call 110 or 120")
+            await response(scope, receive, send)
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -196,6 +224,7 @@ def create_app(
 
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    app.add_middleware(Faults)
     app.add_middleware(BodyLimit, limit=http.max_body)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
