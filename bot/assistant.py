@@ -118,6 +118,9 @@ class Assistant:
         if follow_up and previous:
             query = f"{previous.heading}\n{question}"
             result = self.index.search(query, top_k=top_k, prefs=prefs, today=day, vector=self._embed(query))
+            # the previous turn settled the topic: a follow-up ("初中生呢") resembles no
+            # authored question, so only the out-of-scope margin can still turn it away
+            result = replace(result, confident=bool(result.hits) and result.margin >= 0)
         else:
             result = self.index.search(question, top_k=top_k, prefs=prefs, today=day, vector=vector)
         ranked = self._keys(result) if result.confident else []

@@ -201,8 +201,9 @@ class Dialogue:
         """Counts only: the text of a question is never stored."""
         if answer.verdict.label != "none":
             self.store.count(f"triage:{answer.verdict.label}")
-        if answer.confident:
-            self.store.count(f"questions:{self._topic_of(answer.sections[0][0])}")
+        shown = [*answer.sections, *([answer.card] if answer.card else [])]
+        if answer.confident and shown:
+            self.store.count(f"questions:{self._topic_of(shown[0][0])}")
         elif answer.verdict.label == "none":
             self.store.count("unanswered")
 
@@ -236,7 +237,10 @@ class Dialogue:
         return [Reply(reply, (*buttons, (Button(text("btn_hotlines", ctx.lang), "hotlines"),)))]
 
     def _answer_buttons(self, answer: Answer, lang: str) -> tuple[tuple[Button, ...], ...]:
-        doc_id, heading = answer.sections[0]
+        shown = [*answer.sections, *([answer.card] if answer.card else [])]
+        if not shown:
+            return ()
+        doc_id, heading = shown[0]
         doc = self._document(doc_id)
         if doc is None:
             return ()

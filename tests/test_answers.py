@@ -109,3 +109,9 @@ def test_json_names_the_section_and_the_audience_used(real_assistant) -> None:
     section = data["section"]
     assert isinstance(section, dict) and section["doc_id"] and section["heading"]
     assert data["confident"] is True
+
+
+def test_a_reply_led_by_a_card_alone_still_gets_its_buttons(dialogue: Dialogue) -> None:
+    replies = dialogue.handle(Incoming(CHAT, "班主任发现学生笔袋里藏刀片，应该怎么处理"))
+    assert replies and replies[0].text
+    assert any(d == "hotlines" or d.startswith(("full:", "doc:")) for r in replies for d in datas(r))

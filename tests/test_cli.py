@@ -41,7 +41,7 @@ def test_ask_json_lines_from_stdin(run_cli, real_env) -> None:
     rows = [json.loads(line) for line in result.out.splitlines()]
     assert [r["question"] for r in rows] == ["萝卜刀算管制刀具吗", "What should I do if my child is bullied?"]
     for row in rows:
-        assert set(row) == {"question", "triage", "confident", "results", "reply"}
+        assert set(row) == {"question", "triage", "confident", "results", "reply", "section", "audience_used"}
         assert row["triage"] == "none" and len(row["results"]) == 3
         assert set(row["results"][0]) == {
             "doc_id",
