@@ -13,6 +13,7 @@ import datetime as dt
 import html
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,6 +91,12 @@ class LessonRequest:
         ):
             if value not in choices:
                 raise BadInputError(f"unknown {name} '{value}': choose one of {', '.join(choices)}")
+        for name, value in (("school", self.school), ("class", self.class_name), ("teacher", self.teacher)):
+            # a control character cannot go into a .docx (lxml refuses it) nor means anything on paper
+            if any(unicodedata.category(c) == "Cc" for c in value):
+                raise BadInputError(f"{name}: remove the control characters (tabs, line breaks) from '{value!r}'")
+            if len(value) > 60:
+                raise BadInputError(f"{name}: at most 60 characters")
 
     @property
     def filename_stem(self) -> str:

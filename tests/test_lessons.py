@@ -298,3 +298,9 @@ def test_kb_check_reports_a_missing_topic(knowledge_copy: Path, run_cli, monkeyp
     assert re.search(r"pledges\.yaml:\d+: no pledge for topic 'home_holiday'", result.out), result.out
     assert re.search(r"cases\.yaml:\d+: unknown topic 'trafic'", result.out), result.out
     assert re.search(r"cases\.yaml:\d+: no case for topic 'traffic'", result.out), result.out
+
+
+@pytest.mark.parametrize("school", ["阳光\b小学", "a\nb", "学" * 61])
+def test_control_characters_and_overlong_names_are_refused(school: str) -> None:
+    with pytest.raises(BadInputError):
+        LessonRequest("drowning", "primary", "letter", school=school).validate()
