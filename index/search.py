@@ -218,7 +218,14 @@ class SearchIndex:
                 break
         best = max((h.cosine for h in hits), default=0.0)
         margin = best - off_scope
-        confident = bool(hits) and (mode == "lexical" or question_match + MARGIN_WEIGHT * margin >= CONFIDENT_AT)
+        confident = bool(hits) and (
+            mode == "lexical"
+            or question_match + MARGIN_WEIGHT * margin >= CONFIDENT_AT
+            # a scene told in one's own words ("the classroom is full of smoke") resembles
+            # no authored question; when a "what to do now" card is nearest and nothing
+            # out of scope is nearer, its steps are shown rather than "not sure"
+            or (hits[0].chunk.kind == "card" and margin >= 0)
+        )
         return SearchResult(query, hits, confident, truncated, margin, question_match)
 
     def _question_ranks(self, vector: np.ndarray) -> tuple[dict[int, int], float]:
