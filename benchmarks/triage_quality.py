@@ -35,7 +35,10 @@ def tiers_of(
     """'full' (a rule or a sure classifier), 'check' or 'none' for each message, as the bot decides."""
     out = np.full(len(texts), "none", dtype=object)
     for i, row in enumerate(probs):
-        out[i] = "full" if by_rule[i] else rules.tier(texts[i], dict(zip(classes, row, strict=True)))[0]
+        if by_rule[i]:
+            out[i] = "full"
+        elif not rules.is_small_talk(texts[i]):  # the bot never classifies "thanks" or "hi"
+            out[i] = rules.tier(texts[i], dict(zip(classes, row, strict=True)))[0]
     return out
 
 
