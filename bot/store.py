@@ -111,6 +111,10 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
 # Internal chat ids given to identities start above every Telegram chat id (Telegram's
 # fit in 52 bits; groups are negative), so a web user never shares a Telegram user's row.
 FIRST_INTERNAL_CHAT_ID = 2**53
+# The outbox delivers through Telegram only until it records each row's channel: chats
+# known by an identity (web, API) are never enqueued, rather than sent to Telegram under
+# an id Telegram does not know. Their subscriptions are kept for when delivery exists.
+DELIVERABLE = f"chat_id < {FIRST_INTERNAL_CHAT_ID}"
 
 OUTBOX_STATES = ("pending", "sending", "sent", "failed", "blocked")
 
@@ -302,6 +306,7 @@ class Store:
         sql = (
             " FROM subscriptions s JOIN profiles p ON p.chat_id = s.chat_id"
             " WHERE s.topic = ? AND p.blocked = 0"
+            f" AND p.{DELIVERABLE}"
             f" AND COALESCE(p.role, 'parent') IN ({marks(audiences)})"
             f" AND (p.grade IS NULL OR p.grade IN ({marks(grades)}))"
             f" AND p.lang IN ({marks(langs)})"
@@ -348,6 +353,7 @@ class Store:
             cursor = self._db.execute(
                 "INSERT INTO outbox (reminder_id, occurrence, chat_id, lang, ack)"
                 " SELECT ?, 'broadcast', p.chat_id, p.lang, 0 FROM profiles p WHERE p.blocked = 0"
+                f" AND p.{DELIVERABLE}"
                 " AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = p.chat_id) ON CONFLICT DO NOTHING",
                 (f"broadcast-{broadcast_id}",),
             )

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.store import MIGRATIONS, Store
+from bot.store import MIGRATIONS, Profile, Store
 
 
 def _tables(path: Path) -> set[str]:
@@ -60,3 +60,16 @@ def test_processes_racing_on_a_fresh_file_all_open_it(tmp_path: Path) -> None:
         store = Store(url)
         assert len(store.applied_migrations()) == len(MIGRATIONS)
         store.close()
+
+
+def test_web_and_api_subscribers_are_never_handed_to_the_telegram_sender(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    web = store.chat_for("web", "a-session")
+    assert web is not None
+    for chat in (5, web):
+        store.save_profile(Profile(chat, "parent", "primary", "zh"))
+        store.subscribe(chat, ["drowning"])
+    assert store.count_recipients("drowning", ["parent"], ["primary"], ["zh"]) == 1
+    assert store.enqueue("r", "2027-07-01", "drowning", ["parent"], ["primary"], ["zh"], ack=False) == 1
+    assert [r.chat_id for r in store.claim("w", now=1.0, limit=10, lease=10)] == [5]
+    store.close()
