@@ -157,12 +157,14 @@ class Assistant:
         chosen = [k for k in self._keys(result) if k not in skip][:1]
         parts = question_parts(question, lang)
         if chosen and len(parts) == 2:
-            second = self.index.search(parts[1], top_k=3, prefs=prefs, today=day, vector=self._embed(parts[1]))
+            # the second clause often leans on the first ("萝卜刀算管制刀具吗 学校能没收吗")
+            context = f"{parts[1]}\n{parts[0]}"
             first = self.index.search(parts[0], top_k=3, prefs=prefs, today=day, vector=self._embed(parts[0]))
+            second = self.index.search(context, top_k=3, prefs=prefs, today=day, vector=self._embed(context))
             picks: list[tuple[str, str]] = []
             for part in (first, second):
-                best = next((k for k in self._keys(part) if k not in skip), None) if part.confident else None
-                if best and best not in picks:
+                best = next((k for k in self._keys(part) if k not in skip and k not in picks), None)
+                if best and part.confident:
                     picks.append(best)
             if len(picks) == 2:
                 chosen = picks

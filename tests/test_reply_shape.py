@@ -67,7 +67,10 @@ def test_a_turn_is_forgotten_after_a_few_minutes_and_by_forget() -> None:
         ("溺水怎么预防 掉水里了又怎么自救", 2),
         ("萝卜刀算管制刀具吗？学校能没收吗？", 2),
         ("How do I prevent drowning and also what do I do if my child falls in?", 2),
+        ("中暑了怎么办 怎么预防中暑", 2),
+        ("手足口病会传染吗？孩子多久能回学校？", 2),
         ("我儿子12岁。暑假想去河里游泳怎么办", 1),
+        ("有个小孩掉下去了到现在没冒头 我现在该干嘛", 1),
         ("孩子发烧了怎么办，要不要去医院", 1),
     ],
 )
