@@ -1,24 +1,16 @@
 """Request and response bodies of the HTTP API. Requests forbid unknown fields (422);
 every model carries an example for the OpenAPI document."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-Lang = Literal["zh", "en"]
-Role = Literal["student", "parent", "teacher"]
-Grade = Literal["preschool", "primary", "middle", "high", "college"]
-TopicSlug = Literal[
-    "drowning",
-    "violence",
-    "traffic",
-    "mental_health",
-    "public_health",
-    "campus_surroundings",
-    "personal_safety",
-    "home_holiday",
-]
+from index.vocab import Audience, Grade, Lang, Topic
+
+# one vocabulary for the whole product: the content model's (index/vocab.py)
+Role = Audience
+TopicSlug = Topic
 
 MAX_TEXT = 2000
 MAX_BUTTON = 64
