@@ -131,7 +131,7 @@ class Assistant:
         skip = {shown, (previous.doc_id, previous.heading) if follow_up and previous else None}
         chosen = self._sections(question, result, lang, prefs, day, skip)
         scope = "answer" if chosen else ("out_of_scope" if result.margin < 0 else "unsure")
-        reply = self._compose(question, result, chosen, lang, lead, scope)
+        reply = self._compose(question, result, chosen, lang, lead, scope, verdict.label == "check")
         return Answer(question, verdict, result, reply, lang, tuple(chosen), audience, scope, shown)
 
     def _embed(self, text: str) -> np.ndarray | None:
@@ -182,6 +182,7 @@ class Assistant:
         lang: str,
         lead: str | None,
         scope: str,
+        check: bool,
     ) -> str:
         hotlines = self.knowledge.hotlines
         parts = [lead] if lead else []
@@ -195,7 +196,7 @@ class Assistant:
             section = next(s for s in doc.sections if s.heading == heading)
             parts.append(render_section(doc, section, lang, budget))
             topics.add(doc.meta.topic)
-        if not chosen and not lead:
+        if not chosen and (not lead or check):  # a check-in promises "the answer below"
             parts.append(text("out_of_scope", lang) if scope == "out_of_scope" else not_confident(hotlines, lang))
         if topics & HEALTH_TOPICS or _HEALTH_WORDS.search(question):
             parts.append(text("see_doctor", lang))

