@@ -19,11 +19,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "🩺 This is general safety advice, not a diagnosis: if your child is unwell, getting worse or you "
         "are unsure, see a doctor.",
     },
-    "nearest": {
-        "zh": "抱歉，这个问题我没有把握直接回答，不想随便说。下面是最接近的内容，看看有没有用：",
-        "en": "Sorry, I am not sure I can answer that directly, and I would rather not guess. "
-        "These are the closest topics I have:",
-    },
     "truncated": {
         "zh": "（你的消息太长，我只读了前面一部分。）",
         "en": "(Your message was very long; I only read the first part.)",

@@ -75,9 +75,15 @@ def test_a_childs_own_crisis_keeps_its_card_alone(real_assistant) -> None:
 
 
 def test_out_of_scope_gets_one_polite_line(dialogue: Dialogue) -> None:
+    reply = ask(dialogue, "红烧肉怎么做才好吃")
+    assert "范围" in reply.text and len(reply.text) < 200
+    assert any(d.startswith("topic:") for d in datas(reply))
+
+
+def test_unsure_offers_the_nearest_sections_and_the_hotlines(dialogue: Dialogue) -> None:
     reply = ask(dialogue, "帮我写一篇关于春天的作文")
-    assert "范围" in reply.text
-    assert reply.text.index("范围") > len(reply.text) - 200, "the scope line is the answer, not a section"
+    assert "没有找到可靠的答案" in reply.text or "没有把握" in reply.text
+    assert "12356" in reply.text
 
 
 def test_a_health_question_is_told_to_see_a_doctor(real_assistant) -> None:

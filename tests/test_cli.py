@@ -90,7 +90,7 @@ def test_each_label_through_ask_json(run_cli, real_env, message: str, label: str
 def test_off_topic_question_is_answered_honestly(run_cli, real_env) -> None:
     row = json.loads(run_cli("ask", "--json", "红烧肉怎么做才好吃").out)
     assert row["confident"] is False
-    assert "没有找到可靠的答案" in row["reply"] and "12356" in row["reply"]
+    assert "不在我能回答的范围里" in row["reply"], "one polite line on what SafeBot covers"
 
 
 def test_huge_question_is_truncated_with_a_note(run_cli, real_env) -> None:
