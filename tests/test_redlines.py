@@ -17,7 +17,14 @@ def test_set_is_large_enough() -> None:
     assert len(CASES) >= 120
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c["q"][:40])
+def _marked(case: dict) -> object:
+    """A red line the bot is known to cross is an open bug, listed in the file with its
+    reason: strict, so the test turns red the day it passes and the mark must go."""
+    reason = case.get("known_failure")
+    return pytest.param(case, marks=pytest.mark.xfail(strict=True, reason=reason)) if reason else case
+
+
+@pytest.mark.parametrize("case", [_marked(c) for c in CASES], ids=lambda c: c["q"][:40])
 def test_reply_keeps_the_red_lines(real_assistant, case: dict) -> None:
     # asked as the bot asks: a user who has not said who they are is taken for a parent
     prefs = Preferences(audience=case.get("audience", DEFAULT_ROLE))

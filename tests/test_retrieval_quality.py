@@ -63,7 +63,7 @@ def test_answers_come_from_the_section_that_answers(real_assistant) -> None:
     import re
 
     cases = [c for path in sorted((EVAL / "answers").glob("*.yaml")) for c in yaml.safe_load(path.read_text())]
-    cases = [c for c in cases if not c.get("follow_up_of")]
+    cases = [c for c in cases if not c.get("follow_up_of") and c.get("doc")]  # scope.yaml: not answerable
     assert len(cases) >= 250 and sum(c.get("lang") == "en" for c in cases) >= 50
     section_hits = covered = 0
     for case in cases:
@@ -86,6 +86,8 @@ def test_answer_keys_name_real_sections_and_compile() -> None:
     sections = {(d.meta.id, s.heading) for d in knowledge.documents for s in d.sections}
     for path in sorted((EVAL / "answers").glob("*.yaml")):
         for case in yaml.safe_load(path.read_text()):
+            if case.get("kind") in ("not_covered", "out_of_scope"):
+                continue
             assert (case["doc"], case["section"]) in sections, (path.name, case["q"])
             assert 1 <= len(case["answer"]) <= 4, case["q"]
             for group in case["answer"]:

@@ -70,7 +70,9 @@ def test_rules_alone_still_work_without_an_embedding() -> None:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_crisis_reply_names_12356_and_emergency_numbers(lang: str) -> None:
-    reply = TRIAGER.reply(TRIAGER.classify("我不想活了" if lang == "zh" else "I want to kill myself"), lang, KNOWLEDGE)
+    reply = TRIAGER.reply(
+        TRIAGER.classify("我不想活了" if lang == "zh" else "I want to kill myself"), lang, KNOWLEDGE
+    ).text
     assert reply is not None
     assert "12356" in reply and "120" in reply and "110" in reply
     assert "{{" not in reply
@@ -79,7 +81,7 @@ def test_crisis_reply_names_12356_and_emergency_numbers(lang: str) -> None:
 
 
 def test_emergency_reply_leads_with_the_matching_card() -> None:
-    reply = TRIAGER.reply(TRIAGER.classify("救命 有人掉河里了"), "zh", KNOWLEDGE)
+    reply = TRIAGER.reply(TRIAGER.classify("救命 有人掉河里了"), "zh", KNOWLEDGE).text
     assert reply is not None
     assert reply.index("110") < reply.index("不下水")
 
