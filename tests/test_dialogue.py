@@ -50,7 +50,7 @@ def test_question_before_onboarding_is_answered_as_a_parent(dialogue: Dialogue, 
     buttons = datas(reply)
     assert buttons[0].startswith("full:drowning"), "📖 opens the whole document"
     assert any(b.startswith("fb:u:") for b in buttons) and any(b.startswith("fb:d:") for b in buttons)
-    assert len([b for b in buttons if b.startswith("doc:")]) == 3  # more on this + two related
+    assert len([b for b in buttons if b.startswith("doc:")]) == 2  # two related documents
     assert store.profile(CHAT) is None, "nothing is stored before /start"
     assert store.counters("questions:") == {"questions:drowning": 1}
 
