@@ -76,7 +76,7 @@ def test_parents_drowning_question_is_answered_with_a_source(bot: BotThread, fak
     fake.push_text(USER, "孩子暑假总想跟同学去河里游泳，我该怎么办？")
     [answer] = fake.wait_sent(USER, 1)
     assert "来源：" in answer["text"]
-    assert buttons(answer)[0].startswith("doc:drowning")
+    assert buttons(answer)[0].startswith("full:drowning")
 
 
 def test_crisis_message_gets_the_crisis_reply_first(bot: BotThread, fake: FakeTelegram) -> None:
