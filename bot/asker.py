@@ -35,7 +35,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "student",
         re.compile(
             r"(我(妈|爸|爸妈|父母|家长|老师|们老师|班主任|同学|同桌|室友)|我(今年|才)?\d{1,2}岁|我(上|读)(小学|初|高|[一二三四五六]年级)|"
-            r"我们(班|学校)(有人|同学)|\bmy (mom|mum|dad|parents?|teacher|classmates?|friends?|bf|gf)\b|"
+            r"我们(班|学校)(有人|同学)|我被[^，。,.]{0,8}(性侵|强奸|强暴|猥亵|侵犯|摸|打|揍|欺负|勒索|威胁|霸凌)|"
+            r"不敢(告诉|跟)(妈妈|爸爸|爸妈|父母|家里|老师)|"
+            r"\bi (was|got|am being|'m being) (raped|molested|touched|beaten|bullied|hit|threatened)\b|"
+            r"\bmy (mom|mum|dad|parents?|teacher|classmates?|friends?|bf|gf)\b|"
             r"\bi('m| am) (\d{1,2}|in (grade|year) \d+)\b|\bat my school\b)",
             re.IGNORECASE,
         ),
