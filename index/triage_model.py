@@ -161,10 +161,11 @@ def fit_linear(x: sparse.csr_matrix, y: list[str]) -> Linear:
     from sklearn.feature_selection import SelectKBest, chi2
     from sklearn.linear_model import LogisticRegression
 
-    dense = x.shape[1] - _NGRAMS
-    grams = x[:, dense:]
-    kept = SelectKBest(chi2, k=min(_KEEP_NGRAMS, _NGRAMS)).fit(grams, y).get_support(indices=True)
-    columns = np.concatenate([np.arange(dense), dense + kept])
+    dense = max(x.shape[1] - _NGRAMS, 0) or x.shape[1]  # the benchmark also fits the embedding alone
+    columns = np.arange(dense)
+    if dense < x.shape[1]:
+        kept = SelectKBest(chi2, k=_KEEP_NGRAMS).fit(x[:, dense:], y).get_support(indices=True)
+        columns = np.concatenate([columns, dense + kept])
     model = LogisticRegression(C=_C, max_iter=3000, class_weight="balanced")
     model.fit(x[:, columns], y)
     coef = np.zeros((model.coef_.shape[0], x.shape[1]), dtype=np.float32)
