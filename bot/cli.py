@@ -26,6 +26,7 @@ from index.vocab import AUDIENCES, GRADES, LANGS
 
 if TYPE_CHECKING:
     from bot.reminders import ReminderBook
+    from bot.runtime import Runtime
     from bot.sender import Summary
     from bot.store import Store
 
@@ -163,23 +164,15 @@ def kb_check(settings: Settings) -> None:
 @click.pass_obj
 def chat(settings: Settings) -> None:
     """Chat in the terminal with the same dialogue as the bot (works on a pipe too)."""
-    from bot.assistant import Assistant
-    from bot.dialogue import Dialogue
-    from bot.store import Store
-    from bot.telegram import load_reminder_book
+    from bot.runtime import Runtime
     from bot.terminal import run_chat
 
-    store = Store(settings.database)
-    try:
-        assistant = Assistant.open(settings)
-        dialogue = Dialogue(assistant, store, load_reminder_book(assistant, settings), settings.admin_ids)
+    with Runtime(settings) as runtime:
         interactive = sys.stdin.isatty()
         if interactive:
             click.echo("平安校园助手 SafeBot — 输入问题或 /start，Ctrl-D 退出。")
             click.echo("Type a question or /start; Ctrl-D quits.\n")
-        run_chat(dialogue, sys.stdin, sys.stdout, echo=not interactive, files=settings.data_dir / "lessons")
-    finally:
-        store.close()
+        run_chat(runtime.dialogue, sys.stdin, sys.stdout, echo=not interactive, files=settings.data_dir / "lessons")
 
 
 @cli.command()
@@ -267,10 +260,9 @@ def lesson(
 ) -> None:
     """Lesson material for TOPIC: a class-meeting plan, a letter to parents with a reply
     slip, a student pledge or a poster."""
-    from bot.lessons import LessonMaker, LessonRequest, write_lesson
+    from bot.lessons import LessonRequest, write_lesson
+    from bot.runtime import Runtime
 
-    knowledge = load_knowledge(settings.knowledge_dir).require_valid()
-    quizzes = load_quizzes(settings.knowledge_dir, knowledge.hotlines, {d.meta.id for d in knowledge.documents})
     try:
         day = dt.date.fromisoformat(date_text) if date_text else None
     except ValueError as exc:
@@ -278,7 +270,8 @@ def lesson(
     request = LessonRequest(
         topic, grade, kind, school=school, class_name=class_name, teacher=teacher, date=day, term=term
     )
-    data = LessonMaker(knowledge, quizzes).render(request, fmt)
+    with Runtime(settings).open(engine=False) as runtime:
+        data = runtime.lessons.render(request, fmt)
     if output is None and fmt == "md":
         click.echo(data.decode(), nl=False)
         return
@@ -292,11 +285,10 @@ def reminders() -> None:
     """Seasonal reminders: preview and send."""
 
 
-def _reminder_book(settings: Settings) -> "ReminderBook":
-    from bot.reminders import load_reminders
-
-    knowledge = load_knowledge(settings.knowledge_dir).require_valid()
-    return load_reminders(knowledge, settings.calendar_file)
+def _book(runtime: "Runtime") -> "ReminderBook":
+    if runtime.book is None:
+        raise SafebotError(f"no reminders.yaml in {runtime.settings.knowledge_dir}")
+    return runtime.book
 
 
 def _parse_time(value: str | None) -> dt.datetime:
@@ -319,15 +311,14 @@ def _parse_time(value: str | None) -> dt.datetime:
 def reminders_upcoming(settings: Settings, start: str, days: int, as_json: bool) -> None:
     """What will be sent, when, and to how many subscribers."""
     from bot.reminders import upcoming
-    from bot.store import Store
+    from bot.runtime import Runtime
 
     try:
         first = dt.date.fromisoformat(start)
     except ValueError as exc:
         raise BadInputError(f"--from must be a date like 2027-06-01, not '{start}'") from exc
-    book = _reminder_book(settings)
-    store = Store(settings.database)
-    try:
+    with Runtime(settings).open(engine=False) as runtime:
+        book, store = _book(runtime), runtime.store
         for occ in upcoming(book.reminders, book.calendar, first, days):
             r = occ.reminder
             count = store.count_recipients(r.topic, list(r.audiences), list(r.grades), list(r.langs))
@@ -343,8 +334,6 @@ def reminders_upcoming(settings: Settings, start: str, days: int, as_json: bool)
                 click.echo(json.dumps(row, ensure_ascii=False))
             else:
                 click.echo(f"{row['time']}  {r.id:<36} {r.topic:<20} {','.join(r.audiences):<16} {count:>7}")
-    finally:
-        store.close()
 
 
 @reminders.command("send-due")
@@ -357,33 +346,27 @@ def reminders_send_due(settings: Settings, now_text: str | None, dry_run: bool, 
     import asyncio
 
     from bot.reminders import due
-    from bot.store import Store
+    from bot.runtime import Runtime
 
     now = _parse_time(now_text)
     if not dry_run and not settings.telegram_token:
         raise BadInputError("TELEGRAM_BOT_TOKEN is not set: the outbox cannot be sent")
-    book = _reminder_book(settings)
-    store = Store(settings.database)
-    try:
-        occurrences = due(book.reminders, book.calendar, now)
-        for occ in occurrences:
-            r = occ.reminder
-            if dry_run:
+    with Runtime(settings, clock=lambda: now).open(engine=False) as runtime:
+        book, store = _book(runtime), runtime.store
+        if dry_run:
+            for occ in due(book.reminders, book.calendar, now):
+                r = occ.reminder
                 count = store.count_recipients(r.topic, list(r.audiences), list(r.grades), list(r.langs))
                 click.echo(f"due: {r.id} {occ.key} → {count} subscribers")
-                continue
-            added = store.enqueue(r.id, occ.key, r.topic, list(r.audiences), list(r.grades), list(r.langs), r.ack)
-            click.echo(f"queued: {r.id} {occ.key} → {added} new")
-        if dry_run:
             click.echo(f"dry run: outbox {store.outbox_counts()}; nothing changed")
             return
+        for occ, added in runtime.enqueue_due():
+            click.echo(f"queued: {occ.reminder.id} {occ.key} → {added} new")
         summary = asyncio.run(_send(settings, store, book, now, rate if rate is not None else settings.send_rate))
         click.echo(
             f"sent {summary.sent}, failed {summary.failed}, deactivated {summary.deactivated}, "
             f"remaining {summary.remaining}"
         )
-    finally:
-        store.close()
 
 
 async def _send(settings: Settings, store: "Store", book: "ReminderBook", now: dt.datetime, rate: float) -> "Summary":
@@ -391,12 +374,12 @@ async def _send(settings: Settings, store: "Store", book: "ReminderBook", now: d
     from telegram.error import InvalidToken
 
     from bot.sender import OutboxSender
-    from bot.telegram import make_bot
+    from bot.telegram_delivery import deliverers, make_bot
 
     bot: Bot = make_bot(settings)
     try:
         async with bot:
-            sender = OutboxSender(store, bot, book, rate=rate, now=lambda: now)
+            sender = OutboxSender(store, deliverers(bot), book, rate=rate, now=lambda: now)
             return await sender.drain(show_progress=sys.stderr.isatty())
     except InvalidToken as exc:
         raise BadInputError("Telegram rejected TELEGRAM_BOT_TOKEN: check the token from @BotFather") from exc

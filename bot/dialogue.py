@@ -1,15 +1,19 @@
 """The dialogue engine: one place decides everything the bot says, for every channel.
 A channel turns what a user did into an `Incoming` and sends the `Reply`s back; the
 engine never knows whether that was Telegram or a terminal, so it is tested alone.
+Replies are whole: each channel splits them for its own limits and escapes them.
 
-Button data is short and self-describing ("doc:drowning-parent-zh") because Telegram
-limits it to 64 bytes and because no conversation state has to survive between steps."""
+Button data is short and self-describing ("doc:drowning-parent-zh"), encoded and decoded
+in `bot.callbacks` (which checks Telegram's 64 bytes), so no conversation state has to
+survive between steps."""
 
 import logging
 from dataclasses import dataclass, field
 
 from bot.answer import render_section
 from bot.assistant import Answer, Assistant
+from bot.callbacks import decode, encode
+from bot.contract import Attachment, Button, Incoming, QuizPoll, Reply
 from bot.followup import Turns
 from bot.lessons import FORMATS as LESSON_FORMATS
 from bot.lessons import GRADES as LESSON_GRADES
@@ -26,46 +30,40 @@ from index.vocab import AUDIENCES, GRADES, LANGS, TOPIC_LABELS
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE = 4000  # Telegram's limit is 4,096 characters; leave room for escaping
 DEFAULT_ROLE = "parent"
 QUIZ_LENGTH = 5
 
 
-@dataclass(frozen=True)
-class Button:
-    label: str
-    data: str
+@dataclass
+class QuizRun:
+    """A quiz in progress: the engine says whether each answer is right and gives the
+    score at the end; the channel only shows the questions and passes on the choices."""
 
+    polls: tuple[QuizPoll, ...]
+    lang: str
+    asked: int = 0
+    right: int = 0
 
-@dataclass(frozen=True)
-class QuizPoll:
-    question: str
-    options: tuple[str, ...]
-    correct: int
-    explanation: str
+    @property
+    def current(self) -> QuizPoll | None:
+        return self.polls[self.asked] if self.asked < len(self.polls) else None
 
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    data: bytes
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    edit: bool = False  # replace the message whose button was pressed
-    poll: QuizPoll | None = None  # a quiz question: the text is its introduction, if any
-    document: Attachment | None = None  # a file, with the text as its caption
-
-
-@dataclass(frozen=True)
-class Incoming:
-    chat_id: int
-    text: str = ""
-    button: str = ""
-    language: str | None = None  # the channel's hint, e.g. Telegram's "zh-hans" or "en"
+    def answer(self, choice: int) -> list[Reply]:
+        """`choice` counts from 0. The verdict with the explanation, then the score once
+        the last question is answered."""
+        poll = self.current
+        if poll is None:
+            return []
+        if choice == poll.correct:
+            self.right += 1
+            verdict = text("quiz_right", self.lang)
+        else:
+            verdict = text("quiz_wrong", self.lang, answer=f"[{poll.correct + 1}] {poll.options[poll.correct]}")
+        self.asked += 1
+        replies = [Reply(f"{verdict}{poll.explanation}")]
+        if self.current is None:
+            replies.append(Reply(text("quiz_score", self.lang, right=str(self.right), total=str(len(self.polls)))))
+        return replies
 
 
 @dataclass
@@ -77,47 +75,14 @@ class _Context:
         self.lang = self.profile.lang
 
 
-def split_text(message: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Split at paragraph boundaries, then lines, so no part exceeds `limit`."""
-    if len(message) <= limit:
-        return [message]
-    parts: list[str] = []
-    current = ""
-    for block in message.split("\n\n"):
-        pieces = [block] if len(block) <= limit else _split_lines(block, limit)
-        for piece in pieces:
-            joined = f"{current}\n\n{piece}" if current else piece
-            if len(joined) <= limit:
-                current = joined
-            else:
-                parts.append(current)
-                current = piece
-    if current:
-        parts.append(current)
-    return parts
-
-
-def _split_lines(block: str, limit: int) -> list[str]:
-    out: list[str] = []
-    current = ""
-    for line in block.split("\n"):
-        while len(line) > limit:
-            out.append(line[:limit])
-            line = line[limit:]
-        joined = f"{current}\n{line}" if current else line
-        if len(joined) <= limit:
-            current = joined
-        else:
-            out.append(current)
-            current = line
-    if current:
-        out.append(current)
-    return out
-
-
 class Dialogue:
     def __init__(
-        self, assistant: Assistant, store: Store, book: ReminderBook | None = None, admins: frozenset[int] = frozenset()
+        self,
+        assistant: Assistant,
+        store: Store,
+        book: ReminderBook | None = None,
+        admins: frozenset[int] = frozenset(),
+        lessons: LessonMaker | None = None,
     ) -> None:
         self.assistant = assistant
         self.store = store
@@ -139,7 +104,7 @@ class Dialogue:
             "reminders": self._reminders,
             "stats": self._stats,
         }
-        self._lessons: LessonMaker | None = None
+        self._lessons = lessons
         self.turns = Turns()  # the last answered topic per chat, for follow-ups
 
     # -- entry point -------------------------------------------------------------------
@@ -157,19 +122,27 @@ class Dialogue:
         elif not incoming.text.strip():  # a blank message is not a question: say how to ask
             replies = self._help(ctx)
         elif self.assistant.triager.is_small_talk(incoming.text):
-            replies = [Reply(text("small_talk", ctx.lang), ((Button(text("btn_hotlines", ctx.lang), "hotlines"),),))]
+            replies = [
+                Reply(text("small_talk", ctx.lang), ((Button(text("btn_hotlines", ctx.lang), encode("hotlines")),),))
+            ]
         else:
             replies = self._question(ctx, incoming.text)
-        return [part for reply in replies for part in self._split(reply)]
+        return replies
 
-    @staticmethod
-    def _split(reply: Reply) -> list[Reply]:
-        chunks = split_text(reply.text)
-        if len(chunks) == 1 or reply.poll or reply.document:
-            return [reply]
-        return [
-            Reply(c, reply.buttons if i == len(chunks) - 1 else (), reply.edit and i == 0) for i, c in enumerate(chunks)
-        ]
+    def language(self, chat_id: int, hint: str | None = None) -> str:
+        """The chat's interface language: its saved one, else the channel's hint."""
+        profile = self.store.profile(chat_id)
+        return profile.lang if profile else interface_language(hint)
+
+    def notice(self, key: str, lang: str) -> Reply:
+        """A notice a channel sends on its own ('flood': too many messages; 'error':
+        something broke): it always names the police and ambulance numbers."""
+        hotlines = self.assistant.knowledge.hotlines
+        return Reply(text(key, lang, police=hotlines["police"].number, ambulance=hotlines["ambulance"].number))
+
+    def start_quiz(self, chat_id: int, polls: list[QuizPoll]) -> "QuizRun":
+        """A quiz taken one answer at a time, for a channel without native quiz polls."""
+        return QuizRun(tuple(polls), self.language(chat_id))
 
     def _profile(self, incoming: Incoming) -> Profile:
         profile = self.store.profile(incoming.chat_id)
@@ -211,8 +184,8 @@ class Dialogue:
         rows = []
         card = (answer.verdict.card or {}).get(lang) or (answer.verdict.card or {}).get("zh")
         if card and answer.verdict.label == "emergency":
-            rows.append((Button(text("btn_more", lang), f"doc:{card}"),))
-        rows.append((Button(text("btn_hotlines", lang), "hotlines"),))
+            rows.append((Button(text("btn_more", lang), encode("doc", card)),))
+        rows.append((Button(text("btn_hotlines", lang), encode("hotlines")),))
         return tuple(rows)
 
     def _check_buttons(self, answer: Answer, lang: str) -> tuple[tuple[Button, ...], ...]:
@@ -220,21 +193,27 @@ class Dialogue:
         message is kept; the answer's own buttons follow."""
         verdict = answer.verdict
         card = (verdict.card or {}).get(lang) or (verdict.card or {}).get("zh") or "-"
-        yes = (Button(text("btn_danger_now", lang), f"chk:y:{verdict.suspected}:{card}:{int(verdict.card_is_reply)}"),)
+        yes = (
+            Button(
+                text("btn_danger_now", lang), encode("chk", "y", verdict.suspected, card, int(verdict.card_is_reply))
+            ),
+        )
         rest = self._answer_buttons(answer, lang) if answer.confident else ()
         return (yes, *rest)
 
-    def _checked(self, ctx: _Context, rest: str) -> list[Reply]:
+    def _checked(self, ctx: _Context, rest: tuple[str, ...]) -> list[Reply]:
         """ "Yes, someone is in danger now" after a check-in: the full urgent reply."""
-        label, card, is_reply = [*rest.split(":"), "", "", ""][:3]
+        label, card, is_reply = [*rest, "", "", ""][:3]
         if label not in SEVERITY:
             return [Reply(text("gone", ctx.lang))]
         known = card if self._document(card) is not None else None
         verdict = Verdict(label, "check", {ctx.lang: known} if known else None, is_reply == "1")
         self.store.count(f"triage:{label}")
         reply = self.assistant.triager.reply(verdict, ctx.lang, self.assistant.knowledge).text or ""
-        buttons = [(Button(text("btn_more", ctx.lang), f"doc:{known}"),)] if known and label == "emergency" else []
-        return [Reply(reply, (*buttons, (Button(text("btn_hotlines", ctx.lang), "hotlines"),)))]
+        buttons = (
+            [(Button(text("btn_more", ctx.lang), encode("doc", known)),)] if known and label == "emergency" else []
+        )
+        return [Reply(reply, (*buttons, (Button(text("btn_hotlines", ctx.lang), encode("hotlines")),)))]
 
     def _answer_buttons(self, answer: Answer, lang: str) -> tuple[tuple[Button, ...], ...]:
         shown = [*answer.sections, *([answer.card] if answer.card else [])]
@@ -250,12 +229,12 @@ class Dialogue:
             if hit.chunk.doc_id != doc_id and hit.chunk.lang == doc.meta.lang:
                 related.append(hit.chunk.doc_id)
         related = [r for r in dict.fromkeys(related) if r not in {d for d, _ in answer.sections}][:2]
-        rows: list[tuple[Button, ...]] = [(Button(text("btn_more", lang), f"full:{doc.meta.id}"),)]
-        rows += [(Button(f"🔗 {self._title(r)}", f"doc:{r}"),) for r in related]
+        rows: list[tuple[Button, ...]] = [(Button(text("btn_more", lang), encode("full", doc.meta.id)),)]
+        rows += [(Button(f"🔗 {self._title(r)}", encode("doc", r)),) for r in related]
         rows.append(
             (
-                Button(text("btn_up", lang), f"fb:u:{doc.meta.id}:{index}"),
-                Button(text("btn_down", lang), f"fb:d:{doc.meta.id}:{index}"),
+                Button(text("btn_up", lang), encode("fb", "u", doc.meta.id, index)),
+                Button(text("btn_down", lang), encode("fb", "d", doc.meta.id, index)),
             )
         )
         return tuple(rows)
@@ -268,8 +247,8 @@ class Dialogue:
             if doc is None:
                 continue
             index = next((i for i, s in enumerate(doc.sections) if s.heading == hit.chunk.section), 0)
-            rows.append((Button(hit.chunk.section, f"sec:{doc.meta.id}:{index}"),))
-        rows.append((Button(text("btn_hotlines", lang), "hotlines"),))
+            rows.append((Button(hit.chunk.section, encode("sec", doc.meta.id, index)),))
+        rows.append((Button(text("btn_hotlines", lang), encode("hotlines")),))
         return tuple(rows)
 
     # -- commands ------------------------------------------------------------------------
@@ -293,7 +272,7 @@ class Dialogue:
         cards = [d for d in self.assistant.knowledge.documents if d.meta.kind == "card" and d.meta.lang == ctx.lang]
         if not cards:
             cards = [d for d in self.assistant.knowledge.documents if d.meta.kind == "card"]
-        buttons = tuple((Button(d.meta.title, f"doc:{d.meta.id}"),) for d in cards)
+        buttons = tuple((Button(d.meta.title, encode("doc", d.meta.id)),) for d in cards)
         return [Reply(text("emergency", ctx.lang, hotlines=lines), buttons)]
 
     def _hotlines(self, ctx: _Context) -> list[Reply]:
@@ -305,9 +284,9 @@ class Dialogue:
         p = ctx.profile
         buttons = (
             (
-                Button(text("btn_role", ctx.lang), "set:role"),
-                Button(text("btn_grade", ctx.lang), "set:grade"),
-                Button(text("btn_lang", ctx.lang), "set:lang"),
+                Button(text("btn_role", ctx.lang), encode("set", "role")),
+                Button(text("btn_grade", ctx.lang), encode("set", "grade")),
+                Button(text("btn_lang", ctx.lang), encode("set", "lang")),
             ),
         )
         return [
@@ -320,8 +299,8 @@ class Dialogue:
                 text("forget_confirm", ctx.lang),
                 (
                     (
-                        Button(text("btn_yes_forget", ctx.lang), "forget:yes"),
-                        Button(text("btn_cancel", ctx.lang), "forget:no"),
+                        Button(text("btn_yes_forget", ctx.lang), encode("forget", "yes")),
+                        Button(text("btn_cancel", ctx.lang), encode("forget", "no")),
                     ),
                 ),
             )
@@ -330,7 +309,8 @@ class Dialogue:
     # -- buttons -------------------------------------------------------------------------
 
     def _press(self, ctx: _Context, data: str) -> list[Reply]:
-        kind, _, rest = data.partition(":")
+        press = decode(data)
+        kind, rest, fields = press.kind, press.rest, press.fields
         p = ctx.profile
         if kind == "role" and rest in AUDIENCES:
             self.store.save_profile(Profile(p.chat_id, rest, p.grade, p.lang))
@@ -358,12 +338,12 @@ class Dialogue:
         if kind == "full":
             return self._show_whole(rest, ctx.lang)
         if kind == "sec":
-            doc_id, _, index = rest.rpartition(":")
+            doc_id, index = press.field(0), press.field(1)
             return self._show_document(doc_id, int(index) if index.isdigit() else 0, ctx.lang)
         if kind == "fb":
-            return self._feedback(rest, ctx.lang)
-        if kind == "chk" and rest.startswith("y:"):
-            return self._checked(ctx, rest[2:])
+            return self._feedback(fields, ctx.lang)
+        if kind == "chk" and press.field(0) == "y":
+            return self._checked(ctx, fields[1:])
         if kind == "forget":
             if rest == "yes":
                 self.store.forget(p.chat_id)
@@ -375,7 +355,7 @@ class Dialogue:
         if kind == "sub":
             return self._toggle_subscription(ctx, rest)
         if kind == "ack":
-            reminder_id, _, occurrence = rest.partition(":")
+            reminder_id, occurrence = press.field(0), press.field(1)
             self.store.acknowledge(reminder_id, occurrence, p.chat_id)
             return [Reply(text("ack_thanks", ctx.lang))]
         if kind in ("bc", "bcx"):
@@ -383,12 +363,11 @@ class Dialogue:
         if kind == "quiz" and rest in TOPIC_LABELS:
             return self._quiz(rest, ctx)
         if kind == "ls":
-            return self._lesson_step(rest.split(":"), ctx)
+            return self._lesson_step(list(fields), ctx)
         return [Reply(text("gone", ctx.lang))]
 
-    def _feedback(self, rest: str, lang: str) -> list[Reply]:
-        vote, _, target = rest.partition(":")
-        doc_id, _, index = target.rpartition(":")
+    def _feedback(self, fields: tuple[str, ...], lang: str) -> list[Reply]:
+        vote, doc_id, index = [*fields, "", "", ""][:3]
         doc = self._document(doc_id)
         if doc is None or vote not in ("u", "d") or not index.isdigit() or int(index) >= len(doc.sections):
             return [Reply(text("gone", lang))]
@@ -401,7 +380,7 @@ class Dialogue:
             docs = [d for d in self.assistant.knowledge.documents if d.meta.topic == topic]
         role = ctx.profile.role or DEFAULT_ROLE
         docs.sort(key=lambda d: (d.meta.kind != "card", role not in d.meta.audiences, d.meta.id))
-        buttons = tuple((Button(d.meta.title, f"doc:{d.meta.id}"),) for d in docs)
+        buttons = tuple((Button(d.meta.title, encode("doc", d.meta.id)),) for d in docs)
         return Reply(text("topic_docs", ctx.lang, topic=TOPIC_LABELS[topic][ctx.lang]), buttons)
 
     def _show_whole(self, doc_id: str, lang: str) -> list[Reply]:
@@ -412,7 +391,7 @@ class Dialogue:
             return [Reply(text("gone", lang))]
         body = "\n\n".join(render_section(doc, s, doc.meta.lang) for s in doc.sections)
         related = tuple(
-            (Button(f"🔗 {self._title(r)}", f"doc:{r}"),) for r in doc.meta.related[:3] if self._document(r)
+            (Button(f"🔗 {self._title(r)}", encode("doc", r)),) for r in doc.meta.related[:3] if self._document(r)
         )
         return [Reply(f"【{doc.meta.title}】\n\n{body}", related)]
 
@@ -422,10 +401,12 @@ class Dialogue:
             return [Reply(text("gone", lang))]
         section = doc.sections[index]
         message = f"【{doc.meta.title}】\n" + render_section(doc, section, doc.meta.lang)
-        others = tuple((Button(s.heading, f"sec:{doc.meta.id}:{i}"),) for i, s in enumerate(doc.sections) if i != index)
+        others = tuple(
+            (Button(s.heading, encode("sec", doc.meta.id, i)),) for i, s in enumerate(doc.sections) if i != index
+        )
         feedback = (
-            Button(text("btn_up", lang), f"fb:u:{doc.meta.id}:{index}"),
-            Button(text("btn_down", lang), f"fb:d:{doc.meta.id}:{index}"),
+            Button(text("btn_up", lang), encode("fb", "u", doc.meta.id, index)),
+            Button(text("btn_down", lang), encode("fb", "d", doc.meta.id, index)),
         )
         return [Reply(message, (*others, feedback))]
 
@@ -438,9 +419,9 @@ class Dialogue:
 
     def _subscription_buttons(self, ctx: _Context) -> tuple[tuple[Button, ...], ...]:
         mine = set(self.store.subscriptions(ctx.profile.chat_id))
-        rows = [(Button(text("sub_all", ctx.lang), "sub:all"),)]
+        rows = [(Button(text("sub_all", ctx.lang), encode("sub", "all")),)]
         rows += [
-            (Button(("✅ " if slug in mine else "") + labels[ctx.lang], f"sub:{slug}"),)
+            (Button(("✅ " if slug in mine else "") + labels[ctx.lang], encode("sub", slug)),)
             for slug, labels in TOPIC_LABELS.items()
         ]
         return tuple(rows)
@@ -505,8 +486,8 @@ class Dialogue:
                 preview,
                 (
                     (
-                        Button(text("btn_send", ctx.lang), f"bc:{draft}"),
-                        Button(text("btn_cancel", ctx.lang), f"bcx:{draft}"),
+                        Button(text("btn_send", ctx.lang), encode("bc", draft)),
+                        Button(text("btn_cancel", ctx.lang), encode("bcx", draft)),
                     ),
                 ),
             )
@@ -542,7 +523,7 @@ class Dialogue:
     # -- quizzes and lesson material ---------------------------------------------------
 
     def _quiz_menu(self, ctx: _Context) -> list[Reply]:
-        buttons = tuple((Button(labels[ctx.lang], f"quiz:{slug}"),) for slug, labels in TOPIC_LABELS.items())
+        buttons = tuple((Button(labels[ctx.lang], encode("quiz", slug)),) for slug, labels in TOPIC_LABELS.items())
         return [Reply(text("quiz_topics", ctx.lang), buttons)]
 
     def _quiz(self, topic: str, ctx: _Context) -> list[Reply]:
@@ -555,7 +536,7 @@ class Dialogue:
         return [intro, *polls]
 
     def _lesson_menu(self, ctx: _Context) -> list[Reply]:
-        buttons = tuple((Button(labels["zh"], f"ls:{slug}"),) for slug, labels in TOPIC_LABELS.items())
+        buttons = tuple((Button(labels["zh"], encode("ls", slug)),) for slug, labels in TOPIC_LABELS.items())
         return [Reply(text("lesson_topic", ctx.lang), buttons)]
 
     def _lesson_step(self, parts: list[str], ctx: _Context) -> list[Reply]:
@@ -564,7 +545,7 @@ class Dialogue:
         topic = parts[0] if parts else ""
         if topic not in TOPIC_LABELS:
             return [Reply(text("gone", ctx.lang))]
-        chosen = ":".join(parts)
+        chosen = tuple(parts)
         if len(parts) == 1:
             options = [(label(g, ctx.lang), g) for g in LESSON_GRADES]
             return [Reply(text("lesson_grade", ctx.lang), self._row(options, chosen), edit=True)]
@@ -595,8 +576,8 @@ class Dialogue:
         return self._lessons
 
     @staticmethod
-    def _row(options: list[tuple[str, str]], prefix: str) -> tuple[tuple[Button, ...], ...]:
-        buttons = [Button(name, f"ls:{prefix}:{value}") for name, value in options]
+    def _row(options: list[tuple[str, str]], prefix: tuple[str, ...]) -> tuple[tuple[Button, ...], ...]:
+        buttons = [Button(name, encode("ls", *prefix, value)) for name, value in options]
         return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
 
     # -- helpers -------------------------------------------------------------------------
@@ -622,8 +603,8 @@ class Dialogue:
 
     @staticmethod
     def _choices(kind: str, values: tuple[str, ...], lang: str) -> tuple[tuple[Button, ...], ...]:
-        buttons = [Button(label(v, lang), f"{kind}:{v}") for v in values]
+        buttons = [Button(label(v, lang), encode(kind, v)) for v in values]
         return tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
 
     def _topic_buttons(self, lang: str) -> tuple[tuple[Button, ...], ...]:
-        return tuple((Button(labels[lang], f"topic:{slug}"),) for slug, labels in TOPIC_LABELS.items())
+        return tuple((Button(labels[lang], encode("topic", slug)),) for slug, labels in TOPIC_LABELS.items())

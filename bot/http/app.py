@@ -18,7 +18,7 @@ from bot.assistant import Assistant
 from bot.http import schemas as s
 from bot.http.api import State, router
 from bot.http.config import HttpSettings
-from bot.http.engine import Engine, EngineBusy
+from bot.runtime import EngineBusy, Runtime
 from bot.settings import Settings
 from index.errors import BadInputError
 
@@ -149,18 +149,18 @@ def create_app(
 ) -> FastAPI:
     """`assistant`: an already loaded one (tests share theirs); else loaded on start."""
     http = http or HttpSettings.from_env()
-    engine = Engine(settings, assistant, queue=http.queue)
+    runtime = Runtime(settings, assistant, queue=http.queue)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        opened = not engine.ready
+        opened = not runtime.ready
         if opened:
-            engine.open()
+            runtime.open()
         try:
             yield
         finally:
             if opened:
-                engine.close()
+                runtime.close()
 
     app = FastAPI(
         title="SafeBot HTTP API",
@@ -170,8 +170,8 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
     )
-    app.state.safebot = State(engine, http)
-    app.state.engine = engine
+    app.state.safebot = State(runtime, http)
+    app.state.runtime = runtime
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -197,7 +197,7 @@ def create_app(
 
     @app.get("/healthz", tags=["health"], summary="The process answers")
     async def healthz() -> s.Health:
-        return s.Health(status="ok", queued=engine.waiting)
+        return s.Health(status="ok", queued=runtime.waiting)
 
     @app.get(
         "/readyz",
@@ -206,8 +206,8 @@ def create_app(
         responses={503: {"model": s.Health, "description": "Not ready"}},
     )
     async def readyz() -> JSONResponse:
-        ready = engine.ready and engine.waiting < engine.queue
-        body = s.Health(status="ready" if ready else "not ready", queued=engine.waiting)
+        ready = runtime.ready and runtime.waiting < runtime.queue
+        body = s.Health(status="ready" if ready else "not ready", queued=runtime.waiting)
         return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
     app.include_router(router)
