@@ -4,7 +4,6 @@ at the edge, and nowhere else."""
 import datetime as dt
 import json
 import logging
-import secrets
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -178,7 +177,9 @@ def chat(settings: Settings) -> None:
 @cli.command()
 @click.pass_obj
 def run(settings: Settings) -> None:
-    """Run the Telegram bot: long polling, or a webhook when SAFEBOT_WEBHOOK_URL is set."""
+    """Run the Telegram bot: long polling, or a webhook when SAFEBOT_WEBHOOK_URL is set
+    (then served by the same HTTP app as `safebot serve`, on SAFEBOT_WEBHOOK_LISTEN and
+    SAFEBOT_WEBHOOK_PORT)."""
     if not settings.telegram_token:
         raise BadInputError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather, or use `safebot chat`")
     from telegram import Update
@@ -186,33 +187,16 @@ def run(settings: Settings) -> None:
 
     from bot.telegram import build_application
 
-    app = build_application(settings)
     try:
         if settings.webhook_url:
-            # Telegram sends the secret back in X-Telegram-Bot-Api-Secret-Token; PTB answers
-            # 403 to any update without it, so only Telegram can post updates to us.
-            secret = settings.webhook_secret or secrets.token_urlsafe(32)
-            keep_secret([secret])
-            app.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=settings.webhook_path,
-                webhook_url=settings.webhook_url,
-                secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            _serve_http(settings, settings.webhook_listen, settings.webhook_port)
         else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES)
+            build_application(settings).run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken as exc:
         raise BadInputError("Telegram rejected TELEGRAM_BOT_TOKEN: check the token from @BotFather") from exc
 
 
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
-@click.pass_obj
-def serve(settings: Settings, host: str, port: int) -> None:
-    """Serve the HTTP API and the web chat page (settings: SAFEBOT_HTTP_*)."""
+def _serve_http(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from bot.http import create_app
@@ -222,8 +206,19 @@ def serve(settings: Settings, host: str, port: int) -> None:
     keep_secret([http.session_secret])
     app = create_app(settings, http)
     clients = len(set(http.keys.values()))
-    click.echo(f"SafeBot: the web page and the API on http://{host}:{port}/ ({clients} API clients)", err=True)
+    webhook = f"; the Telegram webhook at {settings.webhook_url}" if settings.webhook_url else ""
+    click.echo(f"SafeBot: the web page and the API on http://{host}:{port}/ ({clients} API clients){webhook}", err=True)
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, server_header=False)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Serve the HTTP API and the web chat page (settings: SAFEBOT_HTTP_*), and the
+    Telegram webhook when TELEGRAM_BOT_TOKEN and SAFEBOT_WEBHOOK_URL are set."""
+    _serve_http(settings, host, port)
 
 
 @cli.command()

@@ -1,15 +1,17 @@
 """The Telegram channel. It only translates: an update becomes an `Incoming`, each
-`Reply` becomes a sendMessage or editMessageText with every string HTML-escaped. What
-to say is decided by the dialogue engine.
+`Reply` is split to Telegram's limit and becomes a sendMessage or editMessageText with
+every string HTML-escaped. What to say, and the flood and error notices, are decided by
+the dialogue engine; the store, the engine's worker and flood control come from the
+runtime (`bot.runtime`).
 
 One wiring function, `build_application`, registers every handler in one ordered block.
-The engine runs on a single worker thread: answering is CPU-bound (the query embedding)
-and the embedding engine is not made for concurrent calls, while the event loop stays
-free for network I/O."""
+Updates come by long polling (`safebot run`) or through the HTTP app's webhook route
+(`Webhook`)."""
 
 import asyncio
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from functools import partial
@@ -29,6 +31,7 @@ from telegram.ext import (
 )
 
 from bot.contract import Incoming, Reply
+from bot.logs import keep_secret
 from bot.messages import COMMANDS, interface_language, text
 from bot.reminders import ReminderBook
 from bot.runtime import Runtime
@@ -196,13 +199,22 @@ class TelegramChannel:
             logger.exception("could not send the error notice")
 
 
-def build_application(settings: Settings, clock: Callable[[], dt.datetime] | None = None) -> Application:
-    """The one wiring function: every handler, in the order they run."""
-    runtime = Runtime(settings, clock=clock)
+def build_application(
+    settings: Settings,
+    clock: Callable[[], dt.datetime] | None = None,
+    runtime: Runtime | None = None,
+    webhook: bool = False,
+) -> Application:
+    """The one wiring function: every handler, in the order they run. `runtime`: one
+    that another host (the HTTP app) opens and closes; else the bot opens its own.
+    `webhook`: updates arrive from outside (`Webhook`), so no polling updater."""
+    owned = runtime is None
+    runtime = runtime or Runtime(settings, clock=clock)
     channel = TelegramChannel(runtime)
 
     async def post_init(app: Application) -> None:
-        await asyncio.get_running_loop().run_in_executor(None, runtime.open)
+        if owned:
+            await asyncio.get_running_loop().run_in_executor(None, runtime.open)
         if runtime.book is not None and app.job_queue is not None:
             # the job only enqueues; the sender task drains the outbox at its own rate
             app.job_queue.run_repeating(
@@ -220,9 +232,12 @@ def build_application(settings: Settings, clock: Callable[[], dt.datetime] | Non
             channel.sender_task.cancel()
             with suppress(asyncio.CancelledError):
                 await channel.sender_task  # lets the sender close its HTTP session
-        runtime.close()
+        if owned:
+            runtime.close()
 
     builder = ApplicationBuilder().token(settings.telegram_token).concurrent_updates(8)
+    if webhook:
+        builder = builder.updater(None)
     if settings.telegram_base_url:
         base = settings.telegram_base_url.rstrip("/")
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
@@ -236,3 +251,48 @@ def build_application(settings: Settings, clock: Callable[[], dt.datetime] | Non
     # Edited messages, channel posts and group chats fall through: silence.
     app.add_error_handler(channel.on_error)
     return app
+
+
+class Webhook:
+    """The Telegram channel inside the HTTP app (`safebot serve`, and `safebot run` with
+    SAFEBOT_WEBHOOK_URL), instead of python-telegram-bot's own webhook server: the app's
+    route checks Telegram's secret token and puts each update on the Application's queue.
+    The Application shares the HTTP app's runtime (one store, one engine worker)."""
+
+    HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+    def __init__(self, settings: Settings, runtime: Runtime, clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.settings = settings
+        self.app = build_application(settings, clock, runtime=runtime, webhook=True)
+        # Telegram sends the secret back with every update; without it an update gets 403
+        self.secret = settings.webhook_secret or secrets.token_urlsafe(32)
+        keep_secret([self.secret])
+        self.path = "/" + settings.webhook_path
+
+    def accepts(self, token: str | None) -> bool:
+        return token is not None and secrets.compare_digest(token.encode(), self.secret.encode())
+
+    async def put(self, data: object) -> None:
+        """Queue one update (a JSON object from Telegram) for the handlers."""
+        update = Update.de_json(data, self.app.bot)  # type: ignore[arg-type]
+        await self.app.update_queue.put(update)
+
+    async def start(self) -> None:
+        """What `run_webhook` did before serving: initialize, post_init, register the
+        webhook with its secret, start the handlers and the job queue."""
+        app = self.app
+        await app.initialize()
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.bot.set_webhook(self.settings.webhook_url, secret_token=self.secret, allowed_updates=Update.ALL_TYPES)
+        await app.start()
+
+    async def stop(self) -> None:
+        app = self.app
+        if app.running:
+            await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)

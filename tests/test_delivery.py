@@ -13,12 +13,10 @@ from telegram import error as tg
 
 from bot.contract import Button, Reply
 from bot.delivery import Blocked, Failed, Result, RetryAfter, Sent
-from bot.reminders import TZ, load_reminders
+from bot.reminders import TZ
 from bot.sender import OutboxSender
-from bot.settings import REPO_KNOWLEDGE
 from bot.store import MIGRATIONS, Profile, Store
 from bot.telegram_delivery import TelegramDeliverer
-from index.knowledge import load_knowledge
 
 NOON = dt.datetime(2027, 6, 26, 12, 0, tzinfo=TZ)
 
@@ -73,18 +71,6 @@ class Recorder:
     async def deliver(self, chat_id: int, reply: Reply) -> Result:
         self.delivered.append((chat_id, reply))
         return self.results.pop(0) if self.results else Sent()
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    s = Store(f"sqlite:///{tmp_path / 'outbox.sqlite3'}")
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def book():
-    return load_reminders(load_knowledge(REPO_KNOWLEDGE))
 
 
 def _rows_for(store: Store, chats: list[int], channel: str) -> None:

@@ -9,34 +9,20 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from telegram import Bot
 
-from bot.reminders import TZ, load_reminders
+from bot.reminders import TZ
 from bot.sender import OutboxSender, TokenBucket
-from bot.settings import REPO_KNOWLEDGE, Settings
+from bot.settings import Settings
 from bot.store import Profile, Store
 from bot.telegram_delivery import deliverers, make_bot
-from index.knowledge import load_knowledge
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 SUBSCRIBERS = 2000
 NOON = dt.datetime(2027, 6, 26, 12, 0, tzinfo=TZ)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'outbox.sqlite3'}")
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def book():
-    return load_reminders(load_knowledge(REPO_KNOWLEDGE))
 
 
 def add_subscribers(store: Store, count: int, first: int = 100_000) -> list[int]:
