@@ -29,7 +29,7 @@ from bot.reminders import TZ, load_reminders  # noqa: E402
 from bot.sender import DEFAULT_RATE, OutboxSender  # noqa: E402
 from bot.settings import REPO_KNOWLEDGE, Settings  # noqa: E402
 from bot.store import Store  # noqa: E402
-from bot.telegram import make_bot  # noqa: E402
+from bot.telegram_delivery import deliverers, make_bot  # noqa: E402
 from index.knowledge import load_knowledge  # noqa: E402
 from tests.fake_telegram import TOKEN, FakeTelegram  # noqa: E402
 
@@ -54,7 +54,7 @@ def add_subscribers(store: Store, count: int, first: int) -> None:
 
 async def send(store: Store, book, url: str, rate: float) -> tuple[int, float, float]:
     async with make_bot(Settings(telegram_token=TOKEN, telegram_base_url=url)) as bot:
-        sender = OutboxSender(store, bot, book, rate=rate, concurrency=8, now=lambda: NOW)
+        sender = OutboxSender(store, deliverers(bot), book, rate=rate, concurrency=8, now=lambda: NOW)
         start, cpu = time.perf_counter(), time.process_time()
         summary = await sender.drain()
         return summary.sent, time.perf_counter() - start, time.process_time() - cpu
@@ -131,7 +131,7 @@ def faults(tmp: Path, rows: int, book) -> list[tuple[str, int, str]]:
 
         async def late() -> None:
             async with make_bot(Settings(telegram_token=TOKEN, telegram_base_url=fake.url), read_timeout=0.5) as bot:
-                await OutboxSender(store, bot, book, rate=0, concurrency=8, now=lambda: NOW).drain()
+                await OutboxSender(store, deliverers(bot), book, rate=0, concurrency=8, now=lambda: NOW).drain()
 
         asyncio.run(late())
         store.close()

@@ -4,7 +4,6 @@ at the edge, and nowhere else."""
 import datetime as dt
 import json
 import logging
-import secrets
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +25,7 @@ from index.vocab import AUDIENCES, GRADES, LANGS
 
 if TYPE_CHECKING:
     from bot.reminders import ReminderBook
+    from bot.runtime import Runtime
     from bot.sender import Summary
     from bot.store import Store
 
@@ -163,29 +163,23 @@ def kb_check(settings: Settings) -> None:
 @click.pass_obj
 def chat(settings: Settings) -> None:
     """Chat in the terminal with the same dialogue as the bot (works on a pipe too)."""
-    from bot.assistant import Assistant
-    from bot.dialogue import Dialogue
-    from bot.store import Store
-    from bot.telegram import load_reminder_book
+    from bot.runtime import Runtime
     from bot.terminal import run_chat
 
-    store = Store(settings.database)
-    try:
-        assistant = Assistant.open(settings)
-        dialogue = Dialogue(assistant, store, load_reminder_book(assistant, settings), settings.admin_ids)
+    with Runtime(settings) as runtime:
         interactive = sys.stdin.isatty()
         if interactive:
             click.echo("平安校园助手 SafeBot — 输入问题或 /start，Ctrl-D 退出。")
             click.echo("Type a question or /start; Ctrl-D quits.\n")
-        run_chat(dialogue, sys.stdin, sys.stdout, echo=not interactive, files=settings.data_dir / "lessons")
-    finally:
-        store.close()
+        run_chat(runtime.dialogue, sys.stdin, sys.stdout, echo=not interactive, files=settings.data_dir / "lessons")
 
 
 @cli.command()
 @click.pass_obj
 def run(settings: Settings) -> None:
-    """Run the Telegram bot: long polling, or a webhook when SAFEBOT_WEBHOOK_URL is set."""
+    """Run the Telegram bot: long polling, or a webhook when SAFEBOT_WEBHOOK_URL is set
+    (then served by the same HTTP app as `safebot serve`, on SAFEBOT_WEBHOOK_LISTEN and
+    SAFEBOT_WEBHOOK_PORT)."""
     if not settings.telegram_token:
         raise BadInputError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather, or use `safebot chat`")
     from telegram import Update
@@ -193,33 +187,16 @@ def run(settings: Settings) -> None:
 
     from bot.telegram import build_application
 
-    app = build_application(settings)
     try:
         if settings.webhook_url:
-            # Telegram sends the secret back in X-Telegram-Bot-Api-Secret-Token; PTB answers
-            # 403 to any update without it, so only Telegram can post updates to us.
-            secret = settings.webhook_secret or secrets.token_urlsafe(32)
-            keep_secret([secret])
-            app.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=settings.webhook_path,
-                webhook_url=settings.webhook_url,
-                secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            _serve_http(settings, settings.webhook_listen, settings.webhook_port)
         else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES)
+            build_application(settings).run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken as exc:
         raise BadInputError("Telegram rejected TELEGRAM_BOT_TOKEN: check the token from @BotFather") from exc
 
 
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
-@click.pass_obj
-def serve(settings: Settings, host: str, port: int) -> None:
-    """Serve the HTTP API and the web chat page (settings: SAFEBOT_HTTP_*)."""
+def _serve_http(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from bot.http import create_app
@@ -229,8 +206,19 @@ def serve(settings: Settings, host: str, port: int) -> None:
     keep_secret([http.session_secret])
     app = create_app(settings, http)
     clients = len(set(http.keys.values()))
-    click.echo(f"SafeBot: the web page and the API on http://{host}:{port}/ ({clients} API clients)", err=True)
+    webhook = f"; the Telegram webhook at {settings.webhook_url}" if settings.webhook_url else ""
+    click.echo(f"SafeBot: the web page and the API on http://{host}:{port}/ ({clients} API clients){webhook}", err=True)
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, server_header=False)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Serve the HTTP API and the web chat page (settings: SAFEBOT_HTTP_*), and the
+    Telegram webhook when TELEGRAM_BOT_TOKEN and SAFEBOT_WEBHOOK_URL are set."""
+    _serve_http(settings, host, port)
 
 
 @cli.command()
@@ -267,10 +255,9 @@ def lesson(
 ) -> None:
     """Lesson material for TOPIC: a class-meeting plan, a letter to parents with a reply
     slip, a student pledge or a poster."""
-    from bot.lessons import LessonMaker, LessonRequest, write_lesson
+    from bot.lessons import LessonRequest, write_lesson
+    from bot.runtime import Runtime
 
-    knowledge = load_knowledge(settings.knowledge_dir).require_valid()
-    quizzes = load_quizzes(settings.knowledge_dir, knowledge.hotlines, {d.meta.id for d in knowledge.documents})
     try:
         day = dt.date.fromisoformat(date_text) if date_text else None
     except ValueError as exc:
@@ -278,7 +265,8 @@ def lesson(
     request = LessonRequest(
         topic, grade, kind, school=school, class_name=class_name, teacher=teacher, date=day, term=term
     )
-    data = LessonMaker(knowledge, quizzes).render(request, fmt)
+    with Runtime(settings).open(engine=False) as runtime:
+        data = runtime.lessons.render(request, fmt)
     if output is None and fmt == "md":
         click.echo(data.decode(), nl=False)
         return
@@ -292,11 +280,10 @@ def reminders() -> None:
     """Seasonal reminders: preview and send."""
 
 
-def _reminder_book(settings: Settings) -> "ReminderBook":
-    from bot.reminders import load_reminders
-
-    knowledge = load_knowledge(settings.knowledge_dir).require_valid()
-    return load_reminders(knowledge, settings.calendar_file)
+def _book(runtime: "Runtime") -> "ReminderBook":
+    if runtime.book is None:
+        raise SafebotError(f"no reminders.yaml in {runtime.settings.knowledge_dir}")
+    return runtime.book
 
 
 def _parse_time(value: str | None) -> dt.datetime:
@@ -319,15 +306,14 @@ def _parse_time(value: str | None) -> dt.datetime:
 def reminders_upcoming(settings: Settings, start: str, days: int, as_json: bool) -> None:
     """What will be sent, when, and to how many subscribers."""
     from bot.reminders import upcoming
-    from bot.store import Store
+    from bot.runtime import Runtime
 
     try:
         first = dt.date.fromisoformat(start)
     except ValueError as exc:
         raise BadInputError(f"--from must be a date like 2027-06-01, not '{start}'") from exc
-    book = _reminder_book(settings)
-    store = Store(settings.database)
-    try:
+    with Runtime(settings).open(engine=False) as runtime:
+        book, store = _book(runtime), runtime.store
         for occ in upcoming(book.reminders, book.calendar, first, days):
             r = occ.reminder
             count = store.count_recipients(r.topic, list(r.audiences), list(r.grades), list(r.langs))
@@ -343,8 +329,6 @@ def reminders_upcoming(settings: Settings, start: str, days: int, as_json: bool)
                 click.echo(json.dumps(row, ensure_ascii=False))
             else:
                 click.echo(f"{row['time']}  {r.id:<36} {r.topic:<20} {','.join(r.audiences):<16} {count:>7}")
-    finally:
-        store.close()
 
 
 @reminders.command("send-due")
@@ -357,33 +341,27 @@ def reminders_send_due(settings: Settings, now_text: str | None, dry_run: bool, 
     import asyncio
 
     from bot.reminders import due
-    from bot.store import Store
+    from bot.runtime import Runtime
 
     now = _parse_time(now_text)
     if not dry_run and not settings.telegram_token:
         raise BadInputError("TELEGRAM_BOT_TOKEN is not set: the outbox cannot be sent")
-    book = _reminder_book(settings)
-    store = Store(settings.database)
-    try:
-        occurrences = due(book.reminders, book.calendar, now)
-        for occ in occurrences:
-            r = occ.reminder
-            if dry_run:
+    with Runtime(settings, clock=lambda: now).open(engine=False) as runtime:
+        book, store = _book(runtime), runtime.store
+        if dry_run:
+            for occ in due(book.reminders, book.calendar, now):
+                r = occ.reminder
                 count = store.count_recipients(r.topic, list(r.audiences), list(r.grades), list(r.langs))
                 click.echo(f"due: {r.id} {occ.key} → {count} subscribers")
-                continue
-            added = store.enqueue(r.id, occ.key, r.topic, list(r.audiences), list(r.grades), list(r.langs), r.ack)
-            click.echo(f"queued: {r.id} {occ.key} → {added} new")
-        if dry_run:
             click.echo(f"dry run: outbox {store.outbox_counts()}; nothing changed")
             return
+        for occ, added in runtime.enqueue_due():
+            click.echo(f"queued: {occ.reminder.id} {occ.key} → {added} new")
         summary = asyncio.run(_send(settings, store, book, now, rate if rate is not None else settings.send_rate))
         click.echo(
             f"sent {summary.sent}, failed {summary.failed}, deactivated {summary.deactivated}, "
             f"remaining {summary.remaining}"
         )
-    finally:
-        store.close()
 
 
 async def _send(settings: Settings, store: "Store", book: "ReminderBook", now: dt.datetime, rate: float) -> "Summary":
@@ -391,12 +369,12 @@ async def _send(settings: Settings, store: "Store", book: "ReminderBook", now: d
     from telegram.error import InvalidToken
 
     from bot.sender import OutboxSender
-    from bot.telegram import make_bot
+    from bot.telegram_delivery import deliverers, make_bot
 
     bot: Bot = make_bot(settings)
     try:
         async with bot:
-            sender = OutboxSender(store, bot, book, rate=rate, now=lambda: now)
+            sender = OutboxSender(store, deliverers(bot), book, rate=rate, now=lambda: now)
             return await sender.drain(show_progress=sys.stderr.isatty())
     except InvalidToken as exc:
         raise BadInputError("Telegram rejected TELEGRAM_BOT_TOKEN: check the token from @BotFather") from exc

@@ -1,6 +1,10 @@
-"""Draining the outbox to Telegram at a steady rate. Telegram allows a bot about 30
-messages a second, so a province-wide reminder is a queue that drains over hours; the
-queue lives in the database so it survives restarts.
+"""Draining the outbox at a steady rate. Telegram allows a bot about 30 messages a
+second, so a province-wide reminder is a queue that drains over hours; the queue lives in
+the database so it survives restarts.
+
+Each row names its channel; the sender claims the rows of the channels it has a
+deliverer for (`bot.delivery`) and hands each row to that channel's deliverer, which
+answers in one small result type. The sender knows no channel's errors or formats.
 
 Rows are claimed atomically with a lease (`Store.claim`), so two senders (cron
 `send-due` beside `safebot run`) never hold the same row. A row stays 'sending' from its
@@ -10,25 +14,24 @@ when the dead holder was a process on this machine) and sends them again: at mos
 duplicate each, never a loss. A request that timed out may also have arrived, and is
 retried: again at most one duplicate.
 
-Telegram's 429 `retry_after` is for the whole bot, so it pauses every worker, and quiet
-hours are checked before every message, not only when a run starts."""
+A channel's `RetryAfter` (Telegram's 429) is for the whole bot, so it pauses every
+worker, and quiet hours are checked before every message, not only when a run starts."""
 
 import asyncio
 import dataclasses
 import datetime as dt
-import html
 import logging
 import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from tqdm import tqdm
 
+from bot.callbacks import encode
+from bot.contract import Button, Reply
+from bot.delivery import Blocked, Deliverer, Failed, RetryAfter, Sent
 from bot.messages import text
 from bot.reminders import ReminderBook, in_quiet_hours
 from bot.store import OutboxRow, Store
@@ -103,7 +106,7 @@ class OutboxSender:
     def __init__(
         self,
         store: Store,
-        bot: Bot,
+        deliverers: Mapping[str, Deliverer],
         book: ReminderBook,
         rate: float = DEFAULT_RATE,
         concurrency: int = 8,
@@ -113,7 +116,8 @@ class OutboxSender:
         lease: float = LEASE_SECONDS,
     ) -> None:
         self.store = store
-        self.bot = bot
+        self.deliverers = dict(deliverers)
+        self.channels = tuple(sorted(self.deliverers))
         self.book = book
         self.bucket = bucket or TokenBucket(rate)
         self.concurrency = concurrency
@@ -134,9 +138,9 @@ class OutboxSender:
         total = self.store.outbox_counts().get("pending", 0)
         with tqdm(total=total, unit="msg", desc="sending", disable=not show_progress) as bar:
             while not self._quiet:
-                rows = self.store.claim(self.worker, time.time(), CLAIM_BATCH, self.lease)
+                rows = self.store.claim(self.worker, time.time(), CLAIM_BATCH, self.lease, self.channels)
                 if not rows:
-                    next_due = self.store.next_due_at()
+                    next_due = self.store.next_due_at(self.channels)
                     if next_due is None or not wait_for_retries:
                         break
                     await asyncio.sleep(max(0.0, min(next_due - time.time(), 5.0)))
@@ -179,39 +183,32 @@ class OutboxSender:
             self.store.mark(row.id, "failed", error="reminder no longer exists")
             self.summary.failed += 1
             return True
-        markup = None
+        buttons: tuple[tuple[Button, ...], ...] = ()
         if row.ack:
-            label = text("btn_ack", row.lang)
-            markup = InlineKeyboardMarkup(
-                [[InlineKeyboardButton(label, callback_data=f"ack:{row.reminder_id}:{row.occurrence}")]]
-            )
+            buttons = ((Button(text("btn_ack", row.lang), encode("ack", row.reminder_id, row.occurrence)),),)
+        deliverer = self.deliverers[row.channel]
         while True:
             await self.bucket.take()
-            try:
-                await self.bot.send_message(
-                    row.chat_id, html.escape(body, quote=False), parse_mode=ParseMode.HTML, reply_markup=markup
-                )
-            except RetryAfter as exc:
-                delay = exc.retry_after
-                seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
-                logger.warning("rate limited by Telegram: every worker pauses %.1f s", seconds)
-                self.summary.rate_limited += 1
-                self.bucket.pause(seconds)
-                self.store.renew_leases(self.worker, time.time() + seconds + self.lease)
-                continue
-            except Forbidden:
-                return self._blocked(row, "blocked by the user")
-            except BadRequest as exc:
-                if "chat not found" in exc.message.lower():
-                    return self._blocked(row, "chat not found")
-                self.store.mark(row.id, "failed", error=exc.message[:200])
-                self.summary.failed += 1
-                return True
-            except (TimedOut, NetworkError) as exc:  # TimedOut: it may have arrived; see the module docstring
-                return self._retry_later(row, exc.__class__.__name__)
-            self.store.mark(row.id, "sent")
-            self.summary.sent += 1
-            return True
+            result = await deliverer.deliver(row.chat_id, Reply(body, buttons))
+            match result:
+                case RetryAfter(seconds):
+                    logger.warning("rate limited by %s: every worker pauses %.1f s", row.channel, seconds)
+                    self.summary.rate_limited += 1
+                    self.bucket.pause(seconds)
+                    self.store.renew_leases(self.worker, time.time() + seconds + self.lease)
+                    continue
+                case Blocked(reason):
+                    return self._blocked(row, reason)
+                case Failed(reason, transient=True):  # e.g. a timeout: it may have arrived; see above
+                    return self._retry_later(row, reason)
+                case Failed(reason):
+                    self.store.mark(row.id, "failed", error=reason[:200])
+                    self.summary.failed += 1
+                    return True
+                case Sent():
+                    self.store.mark(row.id, "sent")
+                    self.summary.sent += 1
+                    return True
 
     def _blocked(self, row: OutboxRow, reason: str) -> bool:
         self.store.deactivate(row.chat_id)

@@ -106,14 +106,23 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     CREATE INDEX identities_chat ON identities (chat_id);
     """,
     ),
+    (
+        "outbox channel: each row names the channel that delivers it (existing rows: telegram)",
+        """
+    ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'telegram';
+    CREATE INDEX outbox_channel_due ON outbox (channel, status, next_attempt_at);
+    """,
+    ),
 )
 
 # Internal chat ids given to identities start above every Telegram chat id (Telegram's
 # fit in 52 bits; groups are negative), so a web user never shares a Telegram user's row.
 FIRST_INTERNAL_CHAT_ID = 2**53
-# The outbox delivers through Telegram only until it records each row's channel: chats
-# known by an identity (web, API) are never enqueued, rather than sent to Telegram under
-# an id Telegram does not know. Their subscriptions are kept for when delivery exists.
+# Each outbox row names its channel. Only Telegram has a deliverer so far, and a Telegram
+# chat's internal id is its Telegram id: chats known by an identity (web, API) are never
+# enqueued, rather than sent to Telegram under an id Telegram does not know. Their
+# subscriptions are kept for when their channel can deliver.
+TELEGRAM = "telegram"
 DELIVERABLE = f"chat_id < {FIRST_INTERNAL_CHAT_ID}"
 
 OUTBOX_STATES = ("pending", "sending", "sent", "failed", "blocked")
@@ -128,6 +137,7 @@ class OutboxRow:
     lang: str
     ack: bool
     attempts: int
+    channel: str = TELEGRAM
 
 
 @dataclass(frozen=True)
@@ -342,38 +352,42 @@ class Store:
         where, params = self._recipients_sql(audiences, grades, langs)
         with self._lock:
             cursor = self._db.execute(
-                "INSERT INTO outbox (reminder_id, occurrence, chat_id, lang, ack, next_attempt_at)"
-                f" SELECT ?, ?, p.chat_id, p.lang, ?, ?{where} ON CONFLICT DO NOTHING",
-                [reminder_id, occurrence, int(ack), not_before, topic, *params],
+                "INSERT INTO outbox (reminder_id, occurrence, chat_id, lang, ack, next_attempt_at, channel)"
+                f" SELECT ?, ?, p.chat_id, p.lang, ?, ?, ?{where} ON CONFLICT DO NOTHING",
+                [reminder_id, occurrence, int(ack), not_before, TELEGRAM, topic, *params],
             )
             return cursor.rowcount
 
     def enqueue_broadcast(self, broadcast_id: int) -> int:
         with self._lock:
             cursor = self._db.execute(
-                "INSERT INTO outbox (reminder_id, occurrence, chat_id, lang, ack)"
-                " SELECT ?, 'broadcast', p.chat_id, p.lang, 0 FROM profiles p WHERE p.blocked = 0"
+                "INSERT INTO outbox (reminder_id, occurrence, chat_id, lang, ack, channel)"
+                " SELECT ?, 'broadcast', p.chat_id, p.lang, 0, ? FROM profiles p WHERE p.blocked = 0"
                 f" AND p.{DELIVERABLE}"
                 " AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = p.chat_id) ON CONFLICT DO NOTHING",
-                (f"broadcast-{broadcast_id}",),
+                (f"broadcast-{broadcast_id}", TELEGRAM),
             )
             self._db.execute("UPDATE broadcasts SET status = 'sent' WHERE id = ?", (broadcast_id,))
             return cursor.rowcount
 
-    def claim(self, worker: str, now: float, limit: int, lease: float) -> list[OutboxRow]:
-        """Take up to `limit` due rows for `worker` in one statement, so two senders never
-        hold the same row: pending rows that are due, and rows whose holder's lease ended
-        (it died or hung; those may have been delivered, so they can arrive twice)."""
+    def claim(
+        self, worker: str, now: float, limit: int, lease: float, channels: tuple[str, ...] = (TELEGRAM,)
+    ) -> list[OutboxRow]:
+        """Take up to `limit` due rows of `channels` for `worker` in one statement, so two
+        senders never hold the same row: pending rows that are due, and rows whose
+        holder's lease ended (it died or hung; those may have been delivered, so they can
+        arrive twice)."""
+        marks = ",".join("?" * len(channels))
         with self._lock:
             rows = self._db.execute(
                 "UPDATE outbox SET status = 'sending', worker = ?, lease_until = ? WHERE id IN ("
-                " SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= ?)"
-                " OR (status = 'sending' AND lease_until < ?) ORDER BY id LIMIT ?)"
-                " RETURNING id, reminder_id, occurrence, chat_id, lang, ack, attempts",
-                (worker, now + lease, now, now, limit),
+                f" SELECT id FROM outbox WHERE channel IN ({marks}) AND ((status = 'pending' AND next_attempt_at <= ?)"
+                " OR (status = 'sending' AND lease_until < ?)) ORDER BY id LIMIT ?)"
+                " RETURNING id, reminder_id, occurrence, chat_id, lang, ack, attempts, channel",
+                (worker, now + lease, *channels, now, now, limit),
             ).fetchall()
         rows.sort()
-        return [OutboxRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
+        return [OutboxRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7]) for r in rows]
 
     def renew_leases(self, worker: str, until: float) -> None:
         with self._lock:
@@ -429,9 +443,12 @@ class Store:
             rows = self._db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall()
         return {status: int(n) for status, n in rows}
 
-    def next_due_at(self) -> float | None:
+    def next_due_at(self, channels: tuple[str, ...] = (TELEGRAM,)) -> float | None:
+        marks = ",".join("?" * len(channels))
         with self._lock:
-            row = self._db.execute("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'").fetchone()
+            row = self._db.execute(
+                f"SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND channel IN ({marks})", channels
+            ).fetchone()
         return float(row[0]) if row and row[0] is not None else None
 
     # -- acknowledgements, broadcasts, figures ------------------------------------------

@@ -1,25 +1,22 @@
 """The Telegram channel. It only translates: an update becomes an `Incoming`, each
-`Reply` becomes a sendMessage or editMessageText with every string HTML-escaped. What
-to say is decided by the dialogue engine.
+`Reply` is split to Telegram's limit and becomes a sendMessage or editMessageText with
+every string HTML-escaped. What to say, and the flood and error notices, are decided by
+the dialogue engine; the store, the engine's worker and flood control come from the
+runtime (`bot.runtime`).
 
 One wiring function, `build_application`, registers every handler in one ordered block.
-The engine runs on a single worker thread: answering is CPU-bound (the query embedding)
-and the embedding engine is not made for concurrent calls, while the event loop stays
-free for network I/O."""
+Updates come by long polling (`safebot run`) or through the HTTP app's webhook route
+(`Webhook`)."""
 
 import asyncio
 import datetime as dt
-import html
 import logging
-import time
-from collections import deque
+import secrets
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass, field
 from functools import partial
 
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Poll, Update
+from telegram import Bot, BotCommand, InputFile, Message, Poll, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import RetryAfter
 from telegram.ext import (
@@ -33,95 +30,20 @@ from telegram.ext import (
     filters,
 )
 
-from bot.aiohttp_request import AiohttpRequest
-from bot.assistant import Assistant
-from bot.dialogue import Dialogue, Incoming, Reply
+from bot.contract import Incoming, Reply
+from bot.logs import keep_secret
 from bot.messages import COMMANDS, interface_language, text
-from bot.reminders import TZ, ReminderBook, due
+from bot.reminders import ReminderBook
+from bot.runtime import Runtime
 from bot.sender import OutboxSender
 from bot.settings import Settings
-from bot.store import Store
+from bot.telegram_delivery import deliverers, escape, make_bot, markup, seconds_of
+from bot.textsplit import split_text
 
 logger = logging.getLogger(__name__)
 
-FLOOD_LIMIT = 20  # messages a minute from one user before the bot pauses for them
-FLOOD_WINDOW = 60.0
 SEND_ATTEMPTS = 4
-
-
-@dataclass
-class FloodGate:
-    """Per-user sliding window: over the limit, one polite notice, then silence until
-    the window has room again. Takes the clock so tests need not sleep."""
-
-    limit: int = FLOOD_LIMIT
-    window: float = FLOOD_WINDOW
-    clock: Callable[[], float] = time.monotonic
-    _seen: dict[int, deque[float]] = field(default_factory=dict)
-    _noticed: set[int] = field(default_factory=set)
-
-    def check(self, user_id: int) -> str:
-        """'ok', 'notice' (send the notice once) or 'drop'."""
-        now = self.clock()
-        seen = self._seen.setdefault(user_id, deque())
-        while seen and now - seen[0] > self.window:
-            seen.popleft()
-        if len(seen) < self.limit:
-            seen.append(now)
-            self._noticed.discard(user_id)
-            return "ok"
-        if user_id in self._noticed:
-            return "drop"
-        self._noticed.add(user_id)
-        return "notice"
-
-
-class Services:
-    """The long-lived parts, opened in post_init and closed in post_shutdown."""
-
-    def __init__(self, settings: Settings, clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(TZ)) -> None:
-        self.settings = settings
-        self.clock = clock  # what time it is for reminders; tests set it
-        self.flood = FloodGate()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dialogue")
-        self._dialogue: Dialogue | None = None
-        self._store: Store | None = None
-        self.book: ReminderBook | None = None
-
-    def open(self) -> None:
-        self._store = Store(self.settings.database)
-        assistant = Assistant.open(self.settings)
-        self.book = load_reminder_book(assistant, self.settings)
-        self._dialogue = Dialogue(assistant, self._store, self.book, self.settings.admin_ids)
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True)
-        if self._store is not None:
-            self._store.close()
-
-    @property
-    def store(self) -> Store:
-        if self._store is None:
-            raise RuntimeError("services are not open")
-        return self._store
-
-    @property
-    def dialogue(self) -> Dialogue:
-        if self._dialogue is None:
-            raise RuntimeError("services are not open")
-        return self._dialogue
-
-    async def handle(self, incoming: Incoming) -> list[Reply]:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self.dialogue.handle, incoming)
-
-
-def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
-    )
+TEXT_LIMIT = 4000  # Telegram's limit is 4,096 characters; leave room for escaping
 
 
 async def _with_retry(call: Callable[[], Awaitable[object]]) -> None:
@@ -133,15 +55,26 @@ async def _with_retry(call: Callable[[], Awaitable[object]]) -> None:
         except RetryAfter as exc:
             if attempt == SEND_ATTEMPTS - 1:
                 raise
-            delay = exc.retry_after
-            seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
+            seconds = seconds_of(exc)
             logger.warning("rate limited by Telegram: waiting %.1f s", seconds)
             await asyncio.sleep(seconds)
 
 
+def split_reply(reply: Reply) -> list[Reply]:
+    """A reply too long for one message becomes several: the buttons go with the last
+    part, and only the first replaces the message whose button was pressed."""
+    chunks = split_text(reply.text, TEXT_LIMIT)
+    if len(chunks) == 1 or reply.poll or reply.document:
+        return [reply]
+    last = len(chunks) - 1
+    return [Reply(c, reply.buttons if i == last else (), reply.edit and i == 0) for i, c in enumerate(chunks)]
+
+
 async def send_replies(bot: Bot, chat_id: int, replies: list[Reply], editable: Message | None = None) -> None:
-    for i, reply in enumerate(replies):
-        body, markup = html.escape(reply.text, quote=False), _markup(reply)
+    """Each reply split to Telegram's limit and HTML-escaped."""
+    parts = [part for reply in replies for part in split_reply(reply)]
+    for i, reply in enumerate(parts):
+        body, keyboard = escape(reply.text), markup(reply.buttons)
         if reply.poll:
             poll = reply.poll
             await _with_retry(
@@ -160,47 +93,44 @@ async def send_replies(bot: Bot, chat_id: int, replies: list[Reply], editable: M
             document = InputFile(reply.document.data, filename=reply.document.filename)
             await _with_retry(
                 partial(
-                    bot.send_document, chat_id, document, caption=body, parse_mode=ParseMode.HTML, reply_markup=markup
+                    bot.send_document, chat_id, document, caption=body, parse_mode=ParseMode.HTML, reply_markup=keyboard
                 )
             )
         elif reply.edit and editable is not None and i == 0:
-            await _with_retry(partial(editable.edit_text, body, parse_mode=ParseMode.HTML, reply_markup=markup))
+            await _with_retry(partial(editable.edit_text, body, parse_mode=ParseMode.HTML, reply_markup=keyboard))
         else:
-            await _with_retry(partial(bot.send_message, chat_id, body, parse_mode=ParseMode.HTML, reply_markup=markup))
+            await _with_retry(
+                partial(bot.send_message, chat_id, body, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+            )
 
 
 class TelegramChannel:
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
         self.sender_task: asyncio.Task[None] | None = None
 
     async def enqueue_due(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every minute: queue the reminders that are due. Idempotent, so a late or
         repeated run never sends twice."""
-        book = self.services.book
-        if book is None:
-            return
-        for occ in due(book.reminders, book.calendar, self.services.clock()):
-            r = occ.reminder
-            added = self.services.store.enqueue(
-                r.id, occ.key, r.topic, list(r.audiences), list(r.grades), list(r.langs), r.ack
-            )
+        for occ, added in await asyncio.get_running_loop().run_in_executor(None, self.runtime.enqueue_due):
             if added:
-                logger.info("queued reminder %s for %d chats", r.id, added)
+                logger.info("queued reminder %s for %d chats", occ.reminder.id, added)
 
     async def send_outbox(self, bot: Bot) -> None:
         """Runs for the life of the bot: drains the outbox, then looks again shortly."""
-        services = self.services
-        book = services.book
+        runtime = self.runtime
+        book = runtime.book
         assert book is not None
         async with bot:
             await self._send_forever(bot, book)
 
     async def _send_forever(self, bot: Bot, book: ReminderBook) -> None:
-        services = self.services
+        runtime = self.runtime
         while True:
             try:
-                sender = OutboxSender(services.store, bot, book, rate=services.settings.send_rate, now=services.clock)
+                sender = OutboxSender(
+                    runtime.store, deliverers(bot), book, rate=runtime.settings.send_rate, now=runtime.clock
+                )
                 await sender.drain(wait_for_retries=False)
             except asyncio.CancelledError:
                 raise
@@ -216,7 +146,7 @@ class TelegramChannel:
             return
         if update.message is None and update.callback_query is None:
             return
-        verdict = self.services.flood.check(user.id)
+        verdict = self.runtime.flood.check(user.id)
         if verdict == "ok":
             return
         if verdict == "notice":
@@ -224,16 +154,7 @@ class TelegramChannel:
         raise ApplicationHandlerStop
 
     def _notice(self, key: str, language: str | None) -> Reply:
-        """A notice that always names the police and ambulance numbers."""
-        hotlines = self.services.dialogue.assistant.knowledge.hotlines
-        return Reply(
-            text(
-                key,
-                interface_language(language),
-                police=hotlines["police"].number,
-                ambulance=hotlines["ambulance"].number,
-            )
-        )
+        return self.runtime.dialogue.notice(key, interface_language(language))
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A question or a command from a private chat."""
@@ -241,7 +162,7 @@ class TelegramChannel:
         user = update.effective_user
         assert message is not None and message.text is not None
         incoming = Incoming(message.chat_id, text=message.text, language=user.language_code if user else None)
-        await send_replies(context.bot, message.chat_id, await self.services.handle(incoming))
+        await send_replies(context.bot, message.chat_id, await self.runtime.handle(incoming))
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A press on an inline button."""
@@ -252,7 +173,7 @@ class TelegramChannel:
         if message is None or not query.data:
             return
         incoming = Incoming(message.chat_id, button=query.data, language=query.from_user.language_code)
-        await send_replies(context.bot, message.chat_id, await self.services.handle(incoming), editable=message)
+        await send_replies(context.bot, message.chat_id, await self.runtime.handle(incoming), editable=message)
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice and the like in a private chat."""
@@ -278,33 +199,23 @@ class TelegramChannel:
             logger.exception("could not send the error notice")
 
 
-def load_reminder_book(assistant: Assistant, settings: Settings) -> ReminderBook | None:
-    """Reminders are optional for a custom knowledge folder without reminders.yaml."""
-    from bot.reminders import load_reminders
-
-    if not (settings.knowledge_dir / "reminders.yaml").exists():
-        return None
-    return load_reminders(assistant.knowledge, settings.calendar_file)
-
-
-def make_bot(settings: Settings, connections: int = 8, read_timeout: float = 5.0) -> Bot:
-    """A Bot for the outbox sender (`send-due` and the bot's sender task): aiohttp
-    networking with a connection for each message in flight (see bot/aiohttp_request.py)."""
-    request = AiohttpRequest(connections=connections, read_timeout=read_timeout)
-    if settings.telegram_base_url:
-        base = settings.telegram_base_url.rstrip("/")
-        return Bot(settings.telegram_token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot", request=request)
-    return Bot(settings.telegram_token, request=request)
-
-
-def build_application(settings: Settings, clock: Callable[[], dt.datetime] | None = None) -> Application:
-    """The one wiring function: every handler, in the order they run."""
-    services = Services(settings, clock) if clock else Services(settings)
-    channel = TelegramChannel(services)
+def build_application(
+    settings: Settings,
+    clock: Callable[[], dt.datetime] | None = None,
+    runtime: Runtime | None = None,
+    webhook: bool = False,
+) -> Application:
+    """The one wiring function: every handler, in the order they run. `runtime`: one
+    that another host (the HTTP app) opens and closes; else the bot opens its own.
+    `webhook`: updates arrive from outside (`Webhook`), so no polling updater."""
+    owned = runtime is None
+    runtime = runtime or Runtime(settings, clock=clock)
+    channel = TelegramChannel(runtime)
 
     async def post_init(app: Application) -> None:
-        await asyncio.get_running_loop().run_in_executor(None, services.open)
-        if services.book is not None and app.job_queue is not None:
+        if owned:
+            await asyncio.get_running_loop().run_in_executor(None, runtime.open)
+        if runtime.book is not None and app.job_queue is not None:
             # the job only enqueues; the sender task drains the outbox at its own rate
             app.job_queue.run_repeating(
                 channel.enqueue_due, interval=60, first=1, job_kwargs={"misfire_grace_time": 3600, "coalesce": True}
@@ -321,9 +232,12 @@ def build_application(settings: Settings, clock: Callable[[], dt.datetime] | Non
             channel.sender_task.cancel()
             with suppress(asyncio.CancelledError):
                 await channel.sender_task  # lets the sender close its HTTP session
-        services.close()
+        if owned:
+            runtime.close()
 
     builder = ApplicationBuilder().token(settings.telegram_token).concurrent_updates(8)
+    if webhook:
+        builder = builder.updater(None)
     if settings.telegram_base_url:
         base = settings.telegram_base_url.rstrip("/")
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
@@ -337,3 +251,48 @@ def build_application(settings: Settings, clock: Callable[[], dt.datetime] | Non
     # Edited messages, channel posts and group chats fall through: silence.
     app.add_error_handler(channel.on_error)
     return app
+
+
+class Webhook:
+    """The Telegram channel inside the HTTP app (`safebot serve`, and `safebot run` with
+    SAFEBOT_WEBHOOK_URL), instead of python-telegram-bot's own webhook server: the app's
+    route checks Telegram's secret token and puts each update on the Application's queue.
+    The Application shares the HTTP app's runtime (one store, one engine worker)."""
+
+    HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+    def __init__(self, settings: Settings, runtime: Runtime, clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.settings = settings
+        self.app = build_application(settings, clock, runtime=runtime, webhook=True)
+        # Telegram sends the secret back with every update; without it an update gets 403
+        self.secret = settings.webhook_secret or secrets.token_urlsafe(32)
+        keep_secret([self.secret])
+        self.path = "/" + settings.webhook_path
+
+    def accepts(self, token: str | None) -> bool:
+        return token is not None and secrets.compare_digest(token.encode(), self.secret.encode())
+
+    async def put(self, data: object) -> None:
+        """Queue one update (a JSON object from Telegram) for the handlers."""
+        update = Update.de_json(data, self.app.bot)  # type: ignore[arg-type]
+        await self.app.update_queue.put(update)
+
+    async def start(self) -> None:
+        """What `run_webhook` did before serving: initialize, post_init, register the
+        webhook with its secret, start the handlers and the job queue."""
+        app = self.app
+        await app.initialize()
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.bot.set_webhook(self.settings.webhook_url, secret_token=self.secret, allowed_updates=Update.ALL_TYPES)
+        await app.start()
+
+    async def stop(self) -> None:
+        app = self.app
+        if app.running:
+            await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)

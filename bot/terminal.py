@@ -1,8 +1,8 @@
 """The terminal channel: the same dialogue on stdin and stdout. Buttons become numbered
 choices; answering with the number presses the button. A quiz is shown as numbered
-questions, scored at the end; a document is saved to a folder and its path printed. On a
-pipe each input line is echoed, so `printf '/start\\n2\\n…' | safebot chat` reads as a
-transcript."""
+questions, one at a time (the engine judges each answer and keeps the score); a document
+is saved to a folder and its path printed. On a pipe each input line is echoed, so
+`printf '/start\\n2\\n…' | safebot chat` reads as a transcript."""
 
 import os
 from collections.abc import Iterable
@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from bot.dialogue import Button, Dialogue, Incoming, QuizPoll, Reply
+from bot.contract import Button, Incoming, QuizPoll, Reply
+from bot.dialogue import Dialogue, QuizRun
 from bot.messages import text
 
 TERMINAL_CHAT_ID = 0
@@ -21,9 +22,7 @@ class _Session:
     """What the terminal shows is numbered; this remembers what the numbers mean."""
 
     choices: list[Button] = field(default_factory=list)
-    polls: list[QuizPoll] = field(default_factory=list)
-    right: int = 0
-    asked: int = 0
+    quiz: QuizRun | None = None
 
 
 def render(reply: Reply, first_number: int = 1) -> tuple[str, list[Button]]:
@@ -49,51 +48,40 @@ def run_chat(dialogue: Dialogue, lines: Iterable[str], out: TextIO, echo: bool, 
             continue
         if echo:
             out.write(f"> {line}\n")
-        if session.polls and line.isdigit():
-            _answer_poll(session, int(line) - 1, dialogue, out)
+        if session.quiz is not None and line.isdigit():
+            _answer_poll(session.quiz, int(line) - 1, out)
+            if session.quiz.current is None:
+                session.quiz = None
             continue
-        session.polls = []
+        session.quiz = None
         if line.isdigit() and 1 <= int(line) <= len(session.choices):
             incoming = Incoming(TERMINAL_CHAT_ID, button=session.choices[int(line) - 1].data, language=hint)
         else:
             incoming = Incoming(TERMINAL_CHAT_ID, text=line, language=hint)
         session.choices = []
+        polls: list[QuizPoll] = []
         for reply in dialogue.handle(incoming):
             if reply.poll:
-                session.polls.append(reply.poll)
+                polls.append(reply.poll)
                 continue
             if reply.document:
                 files.mkdir(parents=True, exist_ok=True)
                 path = files / reply.document.filename
                 path.write_bytes(reply.document.data)
-                reply = Reply(f"{reply.text}\n{text('saved_file', _lang(dialogue, hint), path=str(path))}")
+                saved = text("saved_file", dialogue.language(TERMINAL_CHAT_ID, hint), path=str(path))
+                reply = Reply(f"{reply.text}\n{saved}")
             shown, buttons = render(reply, len(session.choices) + 1)
             session.choices += buttons
             out.write(shown + "\n\n")
-        if session.polls:
-            session.right = session.asked = 0
-            out.write(_show_poll(session.polls[0], 1, len(session.polls)) + "\n\n")
+        if polls:
+            session.quiz = dialogue.start_quiz(TERMINAL_CHAT_ID, polls)
+            out.write(_show_poll(polls[0], 1, len(polls)) + "\n\n")
         out.flush()
 
 
-def _answer_poll(session: _Session, choice: int, dialogue: Dialogue, out: TextIO) -> None:
-    poll = session.polls[session.asked]
-    lang = _lang(dialogue, None)
-    if choice == poll.correct:
-        session.right += 1
-        verdict = text("quiz_right", lang)
-    else:
-        verdict = text("quiz_wrong", lang, answer=f"[{poll.correct + 1}] {poll.options[poll.correct]}")
-    session.asked += 1
-    out.write(f"{verdict}{poll.explanation}\n\n")
-    if session.asked < len(session.polls):
-        out.write(_show_poll(session.polls[session.asked], session.asked + 1, len(session.polls)) + "\n\n")
-    else:
-        out.write(text("quiz_score", lang, right=str(session.right), total=str(len(session.polls))) + "\n\n")
-        session.polls = []
+def _answer_poll(quiz: QuizRun, choice: int, out: TextIO) -> None:
+    for reply in quiz.answer(choice):
+        out.write(reply.text + "\n\n")
+    if quiz.current is not None:
+        out.write(_show_poll(quiz.current, quiz.asked + 1, len(quiz.polls)) + "\n\n")
     out.flush()
-
-
-def _lang(dialogue: Dialogue, hint: str | None) -> str:
-    profile = dialogue.store.profile(TERMINAL_CHAT_ID)
-    return profile.lang if profile else (hint if hint == "en" else "zh")

@@ -9,11 +9,16 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from bot.settings import REPO_KNOWLEDGE
 from tests.fake_telegram import FakeTelegram
+
+if TYPE_CHECKING:
+    from bot.reminders import ReminderBook
+    from bot.store import Store
 from tests.fakes import FakeEmbedder
 
 TESTS = Path(__file__).resolve().parent
@@ -53,6 +58,25 @@ def knowledge_copy(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(REPO_KNOWLEDGE, target)
     return target
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator["Store"]:
+    """An empty store of its own (modules that need another kind define their own)."""
+    from bot.store import Store
+
+    s = Store(f"sqlite:///{tmp_path / 'outbox.sqlite3'}")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def book() -> "ReminderBook":
+    """The shipped reminders and school calendar."""
+    from bot.reminders import load_reminders
+    from index.knowledge import load_knowledge
+
+    return load_reminders(load_knowledge(REPO_KNOWLEDGE))
 
 
 @pytest.fixture

@@ -137,12 +137,22 @@ class FakeTelegram:
         return update_id
 
     def push_text(self, chat_id: int, text: str, language: str = "zh-hans", chat_type: str = "private") -> int:
+        return self.push(self.text_update(chat_id, text, language, chat_type))
+
+    def text_update(
+        self, chat_id: int, text: str, language: str = "zh-hans", chat_type: str = "private"
+    ) -> dict[str, Any]:
+        """A message update as Telegram sends it (without its update_id)."""
         message = self._message(chat_id, chat_type, language, text=text)
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-        return self.push({"message": message})
+        return {"message": message}
 
     def push_button(self, chat_id: int, data: str, message_id: int, language: str = "zh-hans") -> int:
+        return self.push(self.button_update(chat_id, data, message_id, language))
+
+    def button_update(self, chat_id: int, data: str, message_id: int, language: str = "zh-hans") -> dict[str, Any]:
+        """A button press as Telegram sends it (without its update_id)."""
         bot_message = {
             "message_id": message_id,
             "date": int(time.time()),
@@ -150,17 +160,15 @@ class FakeTelegram:
             "from": BOT_USER,
             "text": "…",
         }
-        return self.push(
-            {
-                "callback_query": {
-                    "id": f"cb{message_id}-{len(self.updates)}",
-                    "from": self._user(chat_id, language),
-                    "chat_instance": "ci",
-                    "message": bot_message,
-                    "data": data,
-                }
+        return {
+            "callback_query": {
+                "id": f"cb{message_id}-{len(self.updates)}",
+                "from": self._user(chat_id, language),
+                "chat_instance": "ci",
+                "message": bot_message,
+                "data": data,
             }
-        )
+        }
 
     def push_sticker(self, chat_id: int) -> int:
         sticker = {

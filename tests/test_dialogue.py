@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialogue import Dialogue, Incoming, Reply, split_text
+from bot.dialogue import Dialogue, Incoming, Reply
 from bot.store import Store
 
 CHAT = 4242
@@ -173,15 +173,6 @@ def test_unknown_command_explains(dialogue: Dialogue) -> None:
     assert "不认识" in replies[0].text and replies[1].text.startswith("直接发问题")
 
 
-def test_long_text_is_split_at_paragraphs_below_the_limit() -> None:
-    paragraphs = [f"第{i}段。" + "安全" * 300 for i in range(20)]
-    parts = split_text("\n\n".join(paragraphs), limit=4000)
-    assert len(parts) > 1 and all(len(p) <= 4000 for p in parts)
-    assert all(p.startswith("第") for p in parts)
-    assert "".join(p.replace("\n\n", "") for p in parts) == "".join(paragraphs)
-    assert split_text("x" * 9000, limit=4000) == ["x" * 4000, "x" * 4000, "x" * 1000]
-
-
 @pytest.fixture
 def with_reminders(real_assistant, store: Store) -> Dialogue:
     from bot.reminders import load_reminders
@@ -245,3 +236,12 @@ def test_an_emergency_reply_never_repeats_its_card(real_assistant) -> None:
     assert answer.card is not None
     _, heading = answer.card
     assert answer.reply.count(heading) == 1, answer.reply
+
+
+def test_the_engine_returns_a_whole_document_as_one_reply(dialogue: Dialogue) -> None:
+    """Splitting is the channel's business: the engine gives the whole text, whatever its length."""
+    docs = dialogue.assistant.knowledge.documents
+    longest = max(docs, key=lambda d: sum(len(s.text) for s in d.sections))
+    [whole] = dialogue.handle(Incoming(CHAT, button=f"full:{longest.meta.id}"))
+    assert len(whole.text) > 4096
+    assert all(s.heading in whole.text for s in longest.sections)

@@ -15,8 +15,9 @@ from fastapi import FastAPI
 
 from bot.http import create_app
 from bot.http.config import HttpSettings, parse_keys
-from bot.http.engine import Engine, FileShelf
+from bot.http.files import FileShelf
 from bot.http.security import RateLimiter, Sessions
+from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.store import FIRST_INTERNAL_CHAT_ID, Store
 from index.errors import BadInputError
@@ -49,8 +50,8 @@ def make_app(settings: Settings, assistant: object, **overrides: object) -> Fast
     return create_app(settings, http_settings(**overrides), assistant=assistant)  # type: ignore[arg-type]
 
 
-def engine_of(app: FastAPI) -> Engine:
-    engine: Engine = app.state.engine
+def engine_of(app: FastAPI) -> Runtime:
+    engine: Runtime = app.state.runtime
     return engine
 
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 
 from bot.http import create_app
 from bot.http.config import HttpSettings
-from bot.http.engine import Engine
+from bot.runtime import Runtime
 from bot.settings import Settings
 
 KEY = "schema-test-key-0123456789"
@@ -30,7 +30,7 @@ def app(tmp_path: Path, real_assistant: object) -> Iterator[FastAPI]:
         http,
         assistant=real_assistant,  # type: ignore[arg-type]
     )
-    engine: Engine = made.state.engine
+    engine: Runtime = made.state.runtime
     engine.open()
     yield made
     engine.close()

@@ -9,34 +9,20 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from telegram import Bot
 
-from bot.reminders import TZ, load_reminders
+from bot.reminders import TZ
 from bot.sender import OutboxSender, TokenBucket
-from bot.settings import REPO_KNOWLEDGE, Settings
+from bot.settings import Settings
 from bot.store import Profile, Store
-from bot.telegram import make_bot
-from index.knowledge import load_knowledge
+from bot.telegram_delivery import deliverers, make_bot
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 SUBSCRIBERS = 2000
 NOON = dt.datetime(2027, 6, 26, 12, 0, tzinfo=TZ)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'outbox.sqlite3'}")
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def book():
-    return load_reminders(load_knowledge(REPO_KNOWLEDGE))
 
 
 def add_subscribers(store: Store, count: int, first: int = 100_000) -> list[int]:
@@ -86,7 +72,12 @@ def test_broadcast_to_2000_with_faults_delivers_exactly_once(fake: FakeTelegram,
     async def run():
         async with bot_for(fake) as bot:
             return await OutboxSender(
-                store, bot, book, rate=0, concurrency=8, now=lambda: dt.datetime(2027, 6, 26, 18, 30, tzinfo=TZ)
+                store,
+                deliverers(bot),
+                book,
+                rate=0,
+                concurrency=8,
+                now=lambda: dt.datetime(2027, 6, 26, 18, 30, tzinfo=TZ),
             ).drain()
 
     summary = asyncio.run(run())
@@ -148,7 +139,7 @@ def test_a_429_pauses_every_worker(fake: FakeTelegram, store: Store, book) -> No
 
     async def run():
         async with bot_for(fake) as bot:
-            sender.append(OutboxSender(store, bot, book, rate=0, concurrency=8, now=lambda: NOON))
+            sender.append(OutboxSender(store, deliverers(bot), book, rate=0, concurrency=8, now=lambda: NOON))
             return await sender[0].drain()
 
     summary = asyncio.run(run())
@@ -174,7 +165,7 @@ def test_quiet_hours_stop_a_long_drain_and_it_resumes_in_the_morning(fake: FakeT
 
     async def run(now):
         async with bot_for(fake) as bot:
-            return await OutboxSender(store, bot, book, rate=0, concurrency=4, now=now).drain()
+            return await OutboxSender(store, deliverers(bot), book, rate=0, concurrency=4, now=now).drain()
 
     first = asyncio.run(run(evening))
     assert 0 < first.sent < 70, "stopped at 21:30"
@@ -193,7 +184,9 @@ def test_quiet_hours_hold_the_queue_at_the_start(fake: FakeTelegram, store: Stor
 
     async def run():
         async with bot_for(fake) as bot:
-            return await OutboxSender(store, bot, book, now=lambda: dt.datetime(2027, 6, 26, 23, 0, tzinfo=TZ)).drain()
+            return await OutboxSender(
+                store, deliverers(bot), book, now=lambda: dt.datetime(2027, 6, 26, 23, 0, tzinfo=TZ)
+            ).drain()
 
     assert asyncio.run(run()).remaining == 5
     assert fake.delivered == []

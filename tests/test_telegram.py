@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.flood import FloodGate
 from bot.settings import Settings
 from bot.store import Store
-from bot.telegram import FloodGate
 from tests.fake_telegram import TOKEN, BotThread, FakeTelegram
 
 USER = 5001

@@ -8,13 +8,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from bot.dialogue import Incoming, Reply
+from bot.contract import Incoming, Reply
 from bot.http import schemas as s
 from bot.http.config import HttpSettings
-from bot.http.engine import Engine, FileShelf
+from bot.http.files import FileShelf
 from bot.http.security import COOKIE, Principal, RateLimiter, Sessions, find_principal, retry_after
 from bot.lessons import FORMATS, GRADES, KINDS, LessonRequest
 from bot.reminders import TZ, upcoming
+from bot.runtime import Runtime
 from bot.store import Profile
 from index.knowledge import Document
 from index.vocab import TOPIC_LABELS
@@ -61,8 +62,8 @@ _cookie = APIKeyCookie(name=COOKIE, auto_error=False, description="The web page'
 class State:
     """What every route needs, built once by the app."""
 
-    def __init__(self, engine: Engine, http: HttpSettings) -> None:
-        self.engine = engine
+    def __init__(self, runtime: Runtime, http: HttpSettings) -> None:
+        self.runtime = runtime
         self.http = http
         self.sessions = Sessions(http.session_secret)
         self.limiter = RateLimiter(http.rate_per_minute)
@@ -117,7 +118,7 @@ Caller = Annotated[Principal, Depends(caller)]
 async def chat_of(st: State, who: Principal, create: bool = True) -> int | None:
     if who.user is None:
         raise HTTPException(400, "name the person in the X-SafeBot-User header")
-    return await st.engine.run(lambda: st.engine.store.chat_for(who.channel, who.user or "", create=create))
+    return await st.runtime.run(lambda: st.runtime.store.chat_for(who.channel, who.user or "", create=create))
 
 
 router = APIRouter(prefix="/api/v1", responses=COMMON)
@@ -152,7 +153,7 @@ async def message(
     chat_id = await chat_of(st, who)
     assert chat_id is not None
     incoming = Incoming(chat_id, text=body.text or "", button=body.button or "", language=body.language)
-    replies = await st.engine.run(st.engine.dialogue.handle, incoming)
+    replies = await st.runtime.run(st.runtime.dialogue.handle, incoming)
     return s.MessageOut(replies=[_reply(r, st, who, documents) for r in replies])
 
 
@@ -208,7 +209,7 @@ async def ask(body: s.AskIn, st: StateDep, who: Caller) -> s.AskOut:
     from index import Preferences
 
     prefs = Preferences(audience=body.audience, grade=body.grade, lang=body.lang)
-    answer = await st.engine.run(lambda: st.engine.assistant.answer(body.question, prefs, top_k=body.top_k))
+    answer = await st.runtime.run(lambda: st.runtime.assistant.answer(body.question, prefs, top_k=body.top_k))
     return s.AskOut.model_validate(answer.to_json())
 
 
@@ -225,7 +226,7 @@ async def topics(
     who: Caller,
     lang: Annotated[s.Lang | None, Query(description="Only documents in this language")] = None,
 ) -> list[s.TopicOut]:
-    docs = st.engine.assistant.knowledge.documents
+    docs = st.runtime.assistant.knowledge.documents
     return [
         s.TopicOut(
             slug=slug,
@@ -239,7 +240,7 @@ async def topics(
 @router.get("/hotlines", tags=["browse"], summary="The hotline numbers (no credentials needed)")
 async def hotlines(request: Request, st: StateDep, lang: s.Lang = "zh") -> list[s.HotlineOut]:
     limit(st, f"ip:{request.client.host if request.client else '-'}")
-    entries = st.engine.assistant.knowledge.hotlines
+    entries = st.runtime.assistant.knowledge.hotlines
     return [
         s.HotlineOut(key=k, number=h.number, name=getattr(h.name, lang), use=getattr(h.use, lang))
         for k, h in entries.items()
@@ -247,7 +248,7 @@ async def hotlines(request: Request, st: StateDep, lang: s.Lang = "zh") -> list[
 
 
 def _find(st: State, doc_id: str) -> Document:
-    doc = next((d for d in st.engine.assistant.knowledge.documents if d.meta.id == doc_id), None)
+    doc = next((d for d in st.runtime.assistant.knowledge.documents if d.meta.id == doc_id), None)
     if doc is None:
         raise HTTPException(404, f"no document '{doc_id}'")
     return doc
@@ -307,7 +308,7 @@ async def lesson(
     request = LessonRequest(
         topic, grade, kind, school=school, class_name=class_name, teacher=teacher, date=date, term=term
     )
-    data = await st.engine.run(st.engine.dialogue.lessons.render, request, format)
+    data = await st.runtime.run(st.runtime.lessons.render, request, format)
     filename = f"{request.filename_stem}.{format}"
     return Response(
         data, media_type=MEDIA_TYPES[format], headers={"Content-Disposition": f'attachment; filename="{filename}"'}
@@ -317,7 +318,7 @@ async def lesson(
 @router.get("/settings", tags=["settings"], summary="The caller's role, school stage and language")
 async def get_settings(st: StateDep, who: Caller) -> s.SettingsOut:
     chat_id = await chat_of(st, who, create=False)
-    profile = await st.engine.run(st.engine.store.profile, chat_id) if chat_id is not None else None
+    profile = await st.runtime.run(st.runtime.store.profile, chat_id) if chat_id is not None else None
     if profile is None:
         return s.SettingsOut(role=None, grade=None, lang="zh", saved=False)
     return s.SettingsOut(role=profile.role, grade=profile.grade, lang=profile.lang, saved=True)  # type: ignore[arg-type]
@@ -327,15 +328,15 @@ async def get_settings(st: StateDep, who: Caller) -> s.SettingsOut:
 async def put_settings(body: s.SettingsIn, st: StateDep, who: Caller) -> s.SettingsOut:
     chat_id = await chat_of(st, who)
     assert chat_id is not None
-    await st.engine.run(st.engine.store.save_profile, Profile(chat_id, body.role, body.grade, body.lang))
+    await st.runtime.run(st.runtime.store.save_profile, Profile(chat_id, body.role, body.grade, body.lang))
     return s.SettingsOut(role=body.role, grade=body.grade, lang=body.lang, saved=True)
 
 
 def _reminders(st: State, chat_id: int | None) -> s.RemindersOut:
     if chat_id is None:
         return s.RemindersOut(subscriptions=[], upcoming=[])
-    mine = st.engine.store.subscriptions(chat_id)
-    book = st.engine.dialogue.book
+    mine = st.runtime.store.subscriptions(chat_id)
+    book = st.runtime.dialogue.book
     coming: list[s.UpcomingOut] = []
     if book is not None and mine:
         today = dt.datetime.now(TZ).date()
@@ -351,7 +352,7 @@ def _reminders(st: State, chat_id: int | None) -> s.RemindersOut:
 @router.get("/reminders", tags=["reminders"], summary="The caller's subscriptions and what comes next")
 async def reminders(st: StateDep, who: Caller) -> s.RemindersOut:
     chat_id = await chat_of(st, who, create=False)
-    return await st.engine.run(_reminders, st, chat_id)
+    return await st.runtime.run(_reminders, st, chat_id)
 
 
 @router.post("/reminders/subscribe", tags=["reminders"], summary="Subscribe to seasonal reminders")
@@ -361,13 +362,13 @@ async def subscribe(body: s.TopicsIn, st: StateDep, who: Caller) -> s.RemindersO
     topics: list[str] = list(dict.fromkeys(body.topics)) if body.topics else list(TOPIC_LABELS)
 
     def work() -> s.RemindersOut:
-        store = st.engine.store
+        store = st.runtime.store
         if store.profile(chat_id) is None:  # reminders go to a profile: keep the least (language only)
             store.save_profile(Profile(chat_id, None, None, "zh"))
         store.subscribe(chat_id, topics)
         return _reminders(st, chat_id)
 
-    return await st.engine.run(work)
+    return await st.runtime.run(work)
 
 
 @router.post("/reminders/unsubscribe", tags=["reminders"], summary="Unsubscribe from some or all topics")
@@ -375,15 +376,15 @@ async def unsubscribe(body: s.TopicsIn, st: StateDep, who: Caller) -> s.Reminder
     chat_id = await chat_of(st, who, create=False)
     if chat_id is None:
         return s.RemindersOut(subscriptions=[], upcoming=[])
-    await st.engine.run(st.engine.store.unsubscribe, chat_id, list(body.topics) if body.topics else None)
-    return await st.engine.run(_reminders, st, chat_id)
+    await st.runtime.run(st.runtime.store.unsubscribe, chat_id, list(body.topics) if body.topics else None)
+    return await st.runtime.run(_reminders, st, chat_id)
 
 
 @router.delete("/me", tags=["settings"], status_code=204, summary="Delete everything kept about the caller")
 async def forget(st: StateDep, who: Caller, response: Response) -> Response:
     chat_id = await chat_of(st, who, create=False)
     if chat_id is not None:
-        await st.engine.run(st.engine.store.forget, chat_id)
+        await st.runtime.run(st.runtime.store.forget, chat_id)
     response = Response(status_code=204)
     if who.kind == "session":
         response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict", secure=st.http.cookie_secure)

@@ -1,16 +1,19 @@
-"""One ASGI app for the HTTP channel: the API under /api/v1, /healthz and /readyz, and
-the web chat page at / (plain files from bot/http/static, nothing from elsewhere)."""
+"""One ASGI app for the HTTP channel: the API under /api/v1, /healthz and /readyz, the
+web chat page at / (plain files from bot/http/static, nothing from elsewhere), and the
+Telegram webhook when TELEGRAM_BOT_TOKEN and SAFEBOT_WEBHOOK_URL are set. Every part
+shares one runtime (store, engine worker), opened and closed by the app's lifespan."""
 
+import datetime as dt
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,13 +21,14 @@ from bot.assistant import Assistant
 from bot.http import schemas as s
 from bot.http.api import State, router
 from bot.http.config import HttpSettings
-from bot.http.engine import Engine, EngineBusy
+from bot.runtime import EngineBusy, Runtime
 from bot.settings import Settings
 from index.errors import BadInputError
 
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
+TELEGRAM_MAX_BODY = 1024 * 1024  # an update carries at most a 4,096-character message and its entities
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -52,19 +56,22 @@ _CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "metho
 
 
 class BodyLimit:
-    """413 for a body over `limit` bytes, whether it says its length or streams."""
+    """413 for a body over `limit` bytes, whether it says its length or streams.
+    `larger`: paths with a limit of their own (Telegram's updates)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope.get("path", ""), self.limit)
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
-            await self._too_large(scope, receive, send)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await self._too_large(scope, receive, send, limit)
             return
         body, more = b"", True
         while more:
@@ -73,8 +80,8 @@ class BodyLimit:
                 break
             body += message.get("body", b"")
             more = message.get("more_body", False)
-            if len(body) > self.limit:
-                await self._too_large(scope, receive, send)
+            if len(body) > limit:
+                await self._too_large(scope, receive, send, limit)
                 return
         sent = False
 
@@ -87,8 +94,8 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = _error(413, "too_large", f"the request body is over {self.limit} bytes")
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        response = _error(413, "too_large", f"the request body is over {limit} bytes")
         await response(scope, receive, send)
 
 
@@ -146,21 +153,34 @@ def create_app(
     settings: Settings,
     http: HttpSettings | None = None,
     assistant: Assistant | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> FastAPI:
-    """`assistant`: an already loaded one (tests share theirs); else loaded on start."""
+    """`assistant`: an already loaded one (tests share theirs); else loaded on start.
+    `clock`: what time it is for reminders (tests set it)."""
     http = http or HttpSettings.from_env()
-    engine = Engine(settings, assistant, queue=http.queue)
+    runtime = Runtime(settings, assistant, clock=clock, queue=http.queue)
+    webhook = None
+    if settings.telegram_token and settings.webhook_url:
+        from bot.telegram import Webhook
+
+        webhook = Webhook(settings, runtime)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        opened = not engine.ready
+        opened = not runtime.ready
         if opened:
-            engine.open()
+            runtime.open()
         try:
-            yield
+            if webhook is not None:
+                await webhook.start()
+            try:
+                yield
+            finally:
+                if webhook is not None:
+                    await webhook.stop()
         finally:
             if opened:
-                engine.close()
+                runtime.close()
 
     app = FastAPI(
         title="SafeBot HTTP API",
@@ -170,8 +190,8 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
     )
-    app.state.safebot = State(engine, http)
-    app.state.engine = engine
+    app.state.safebot = State(runtime, http)
+    app.state.runtime = runtime
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -197,7 +217,7 @@ def create_app(
 
     @app.get("/healthz", tags=["health"], summary="The process answers")
     async def healthz() -> s.Health:
-        return s.Health(status="ok", queued=engine.waiting)
+        return s.Health(status="ok", queued=runtime.waiting)
 
     @app.get(
         "/readyz",
@@ -206,11 +226,26 @@ def create_app(
         responses={503: {"model": s.Health, "description": "Not ready"}},
     )
     async def readyz() -> JSONResponse:
-        ready = engine.ready and engine.waiting < engine.queue
-        body = s.Health(status="ready" if ready else "not ready", queued=engine.waiting)
+        ready = runtime.ready and runtime.waiting < runtime.queue
+        body = s.Health(status="ready" if ready else "not ready", queued=runtime.waiting)
         return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
     app.include_router(router)
+
+    if webhook is not None:
+        hook = webhook
+
+        @app.post(hook.path, include_in_schema=False)
+        async def telegram_update(request: Request) -> Response:
+            """An update from Telegram: only with the secret token it was given."""
+            if not hook.accepts(request.headers.get(hook.HEADER)):
+                return _error(403, "forbidden", "not from Telegram: the secret token is missing or wrong")
+            try:
+                data = await request.json()
+            except ValueError:
+                return _error(400, "bad_json", "the body is not valid JSON")
+            await hook.put(data)
+            return Response(status_code=200)
 
     if http.public:
 
@@ -225,7 +260,7 @@ def create_app(
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     app.add_middleware(Faults)
-    app.add_middleware(BodyLimit, limit=http.max_body)
+    app.add_middleware(BodyLimit, limit=http.max_body, larger={webhook.path: TELEGRAM_MAX_BODY} if webhook else None)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     return app
