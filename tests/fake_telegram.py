@@ -67,6 +67,14 @@ class Call:
     at: float
 
 
+class _Server(ThreadingHTTPServer):
+    """The standard listen backlog is 5: eight senders connecting at once then lose a
+    SYN, and the kernel retries it a second later, which looks like a send made during a
+    429 pause."""
+
+    request_queue_size = 128
+
+
 @dataclass
 class FakeTelegram:
     token: str = TOKEN
@@ -101,7 +109,7 @@ class FakeTelegram:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
