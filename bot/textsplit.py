@@ -7,35 +7,28 @@ def split_text(message: str, limit: int) -> list[str]:
     """Split at paragraph boundaries, then lines, so no part exceeds `limit`."""
     if len(message) <= limit:
         return [message]
+    pieces: list[str] = []
+    for block in message.split("\n\n"):
+        pieces += [block] if len(block) <= limit else _pack(_cut_lines(block, limit), "\n", limit)
+    return _pack(pieces, "\n\n", limit)
+
+
+def _cut_lines(block: str, limit: int) -> list[str]:
+    """The block's lines, a line longer than `limit` cut into `limit`-sized pieces."""
+    return [line[i : i + limit] for line in block.split("\n") for i in range(0, max(len(line), 1), limit)]
+
+
+def _pack(pieces: list[str], separator: str, limit: int) -> list[str]:
+    """Greedily join pieces (each at most `limit`) with `separator` into parts of at most `limit`."""
     parts: list[str] = []
     current = ""
-    for block in message.split("\n\n"):
-        pieces = [block] if len(block) <= limit else _split_lines(block, limit)
-        for piece in pieces:
-            joined = f"{current}\n\n{piece}" if current else piece
-            if len(joined) <= limit:
-                current = joined
-            else:
-                parts.append(current)
-                current = piece
-    if current:
-        parts.append(current)
-    return parts
-
-
-def _split_lines(block: str, limit: int) -> list[str]:
-    out: list[str] = []
-    current = ""
-    for line in block.split("\n"):
-        while len(line) > limit:
-            out.append(line[:limit])
-            line = line[limit:]
-        joined = f"{current}\n{line}" if current else line
+    for piece in pieces:
+        joined = f"{current}{separator}{piece}" if current else piece
         if len(joined) <= limit:
             current = joined
         else:
-            out.append(current)
-            current = line
+            parts.append(current)
+            current = piece
     if current:
-        out.append(current)
-    return out
+        parts.append(current)
+    return parts
