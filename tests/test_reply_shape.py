@@ -25,7 +25,8 @@ KNOWLEDGE = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
         ("one of my students told me her stepfather touches her", "teacher"),
         ("我妈不让我去游泳 可同学都去", "student"),
         ("my mom hits me when she is drunk", "student"),
-        ("我被继父性侵了 不敢告诉妈妈", "student"),  # the victim speaks, whatever the profile
+        ("我被继父性侵了", "student"),  # the victim speaks, whatever the profile
+        ("这件事我不敢告诉妈妈", "student"),
         ("I was bullied again today and nobody helps", "student"),
         ("我被骗了怎么办", None),
         ("萝卜刀算管制刀具吗", None),
