@@ -129,8 +129,10 @@ class Assistant:
             # A child's crisis reply stands alone: never a search result under it.
             return Answer(question, verdict, result, lead or "", lang, (), audience, "crisis", shown)
         skip = {shown, (previous.doc_id, previous.heading) if follow_up and previous else None}
-        chosen = self._sections(question, result, lang, prefs, day, skip)
-        scope = "answer" if chosen else ("out_of_scope" if result.margin < 0 else "unsure")
+        chosen = self._sections(question, result, lang, prefs, day, skip, shown)
+        # the card alone answers when search ranks it first
+        answered = chosen or (result.confident and shown is not None and self._keys(result)[:1] == [shown])
+        scope = "answer" if answered else ("out_of_scope" if result.margin < 0 else "unsure")
         reply = self._compose(question, result, chosen, lang, lead, scope, verdict.label == "check")
         return Answer(question, verdict, result, reply, lang, tuple(chosen), audience, scope, shown)
 
@@ -149,12 +151,20 @@ class Assistant:
         prefs: Preferences,
         day: dt.date,
         skip: set[tuple[str, str] | None],
+        card: tuple[str, str] | None = None,
     ) -> list[tuple[str, str]]:
         """The sections that answer: the best one, and the best for a second question
-        asked in the same message when that is another section."""
+        asked in the same message when that is another section. When search ranks the
+        card the reply leads with first, the card is its answer; a section ranked below
+        it is shown only when it is about the same thing (the card's topic): else the
+        reply to a charcoal-burner headache went on about fever medicine."""
         if not result.confident:
             return []
-        chosen = [k for k in self._keys(result) if k not in skip][:1]
+        keys = self._keys(result)
+        if card and keys and keys[0] == card:
+            topic = self.knowledge.document(card[0]).meta.topic
+            keys = [k for k in keys if self.knowledge.document(k[0]).meta.topic == topic]
+        chosen = [k for k in keys if k not in skip][:1]
         parts = question_parts(question, lang)
         if chosen and len(parts) == 2:
             # the second clause often leans on the first ("萝卜刀算管制刀具吗 学校能没收吗")

@@ -134,31 +134,31 @@ class Triager:
         """Thanks, hello, ok: nothing to triage or to search for."""
         return any(p.search(normalize(message).strip()) for p in self._skip)
 
-    def tier(self, message: str, probs: dict[str, float]) -> tuple[str, str]:
-        """Where the classifier's probabilities put a message, and the label it suspects:
-        "full" (the verdict) when it is surely urgent; "check" (ask whether someone is in
-        danger now) when a danger, crisis or emergency, is likely enough to ask about,
-        unless the rules saw the writer's own framing (exaggeration, game talk, a lesson
-        question); else "none": a general question about bullying is answered by the
-        guidance. The one decision the bot, the tests and the benchmark all use."""
+    def tier(self, message: str, probs: dict[str, float]) -> str:
+        """Where the classifier's probabilities put a message: "full" (the verdict) when
+        it is surely urgent; "check" (ask whether someone is in danger now) when a
+        danger, crisis or emergency, is likely enough to ask about, unless the rules saw
+        the writer's own framing (exaggeration, game talk, a lesson question); else
+        "none": a general question about bullying is answered by the guidance. The one
+        decision the bot, the tests and the benchmark all use."""
         thresholds = self._spec.classifier
         assert thresholds is not None
-        urgent = 1.0 - probs.get("none", 0.0)
-        if urgent >= thresholds.urgent_at:
-            return "full", max(SEVERITY, key=lambda lab: probs.get(lab, 0.0))
+        if 1.0 - probs.get("none", 0.0) >= thresholds.urgent_at:
+            return "full"
         danger = probs.get("crisis", 0.0) + probs.get("emergency", 0.0)
-        suspected = "crisis" if probs.get("crisis", 0.0) >= probs.get("emergency", 0.0) else "emergency"
         framed = any(p.search(normalize(message).lower()) for p in self._ignore)
-        return ("check" if danger >= thresholds.check_at and not framed else "none"), suspected
+        return "check" if danger >= thresholds.check_at and not framed else "none"
 
     def _by_classifier(self, message: str, vector: np.ndarray) -> Verdict:
         if self.is_small_talk(message):
             return NONE
-        probs, situation = self._model.predict(vector, message)  # type: ignore[union-attr]
-        found, label = self.tier(message, probs)
+        reading = self._model.predict(vector, message)  # type: ignore[union-attr]
+        found = self.tier(message, reading.probs)
         if found == "none":
             return NONE
-        known = self._spec.situations.get(situation)
+        # a check-in asks about a danger now: it suspects a crisis or an emergency
+        label = reading.label if found == "full" else max(("crisis", "emergency"), key=lambda k: reading.kinds[k])
+        known = self._spec.situations.get(reading.situation_for(label))
         card = {k: v for k, v in (("zh", known.zh), ("en", known.en)) if v} if known else None
         is_reply = bool(known and known.card_is_reply)
         logger.info("triage: %s (classifier)", label if found == "full" else "check")

@@ -4,8 +4,12 @@ the index is built. Reviewers change what it does by editing those files, not co
 
 Two linear models are stored as plain arrays (no pickles): one gives the probability of
 each label (none, crisis, emergency, disclosure), one the situation of an urgent message
-(drowning, fire, ...), which picks the card. Prediction is a few dot products, so triage
-adds well under a millisecond to a question whose embedding is already computed."""
+(drowning, fire, ...), which picks the card. Which urgent label a message gets is where
+the two agree: the label model alone, fitted with balanced classes, leans to the rarer
+crisis label (a stranger grabbing a schoolbag got the suicide-line reply), while every
+situation but one belongs to a single label in the examples. Prediction is a few dot
+products, so triage adds well under a millisecond to a question whose embedding is
+already computed."""
 
 import functools
 import hashlib
@@ -173,10 +177,57 @@ def fit_linear(x: sparse.csr_matrix, y: list[str]) -> Linear:
     return Linear(tuple(str(c) for c in model.classes_), coef, model.intercept_)
 
 
+URGENT = LABELS[1:]
+
+
+def label_shares(examples: list[Example], situations: tuple[str, ...]) -> np.ndarray:
+    """For each situation, the share of its urgent examples under each urgent label
+    (rows in `situations` order, columns in URGENT order)."""
+    shares = np.zeros((len(situations), len(URGENT)), dtype=np.float32)
+    row = {s: i for i, s in enumerate(situations)}
+    for e in examples:
+        if e.label != "none":
+            shares[row[e.situation], URGENT.index(e.label)] += 1
+    return shares / np.maximum(shares.sum(axis=1, keepdims=True), 1)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the classifier reads in one message."""
+
+    probs: dict[str, float]  # by label, from the label model: how likely urgent at all
+    kinds: dict[str, float]  # by urgent label, where the label and situation models agree
+    situations: np.ndarray  # P(situation), in `situation_classes` order
+    situation_classes: tuple[str, ...]
+    shares: np.ndarray  # label_shares of the training examples
+
+    @property
+    def label(self) -> str:
+        """The urgent label it would be."""
+        return max(self.kinds, key=lambda k: self.kinds[k])
+
+    def situation_for(self, label: str) -> str:
+        """The likeliest situation of that label, so the card fits the verdict."""
+        fit = self.situations * self.shares[:, URGENT.index(label)]
+        return self.situation_classes[int(fit.argmax())]
+
+
+def read(label_probs: np.ndarray, label_classes: tuple[str, ...], situation_probs: np.ndarray,
+         situation_classes: tuple[str, ...], shares: np.ndarray) -> Reading:  # fmt: skip
+    """Combine one message's label and situation probabilities (also used by the
+    cross-validation in tests and benchmarks, with models fitted on each fold)."""
+    probs = dict(zip(label_classes, (float(v) for v in label_probs), strict=True))
+    by_situation = situation_probs @ shares  # P(urgent label) as the situation model sees it
+    product = {k: probs.get(k, 0.0) * float(by_situation[i]) for i, k in enumerate(URGENT)}
+    total = sum(product.values()) or 1.0
+    return Reading(probs, {k: v / total for k, v in product.items()}, situation_probs, situation_classes, shares)
+
+
 @dataclass(frozen=True)
 class TriageModel:
     labels: Linear
     situations: Linear
+    shares: np.ndarray  # label_shares of the training examples, by situation
     examples_hash: str
 
     @classmethod
@@ -186,16 +237,12 @@ class TriageModel:
         labels = fit_linear(x, [e.label for e in examples])
         urgent = [i for i, e in enumerate(examples) if e.label != "none"]
         situations = fit_linear(x[urgent], [examples[i].situation for i in urgent])
-        return cls(labels, situations, examples_hash(examples))
+        return cls(labels, situations, label_shares(examples, situations.classes), examples_hash(examples))
 
-    def predict(self, vector: np.ndarray, text: str) -> tuple[dict[str, float], str]:
-        """Probabilities by label, and the most likely situation were it urgent."""
+    def predict(self, vector: np.ndarray, text: str) -> Reading:
         x = features(np.asarray(vector, dtype=np.float32).reshape(1, -1), [text])
-        p = self.labels.proba(x)[0]
-        s = self.situations.proba(x)[0]
-        return dict(zip(self.labels.classes, (float(v) for v in p), strict=True)), self.situations.classes[
-            int(s.argmax())
-        ]
+        labels, situations = self.labels, self.situations
+        return read(labels.proba(x)[0], labels.classes, situations.proba(x)[0], situations.classes, self.shares)
 
     def save(self, directory: Path) -> None:
         np.savez(
@@ -206,6 +253,7 @@ class TriageModel:
             situation_classes=np.array(self.situations.classes),
             situation_coef=self.situations.coef,
             situation_intercept=self.situations.intercept,
+            situation_shares=self.shares,
             examples_hash=np.array(self.examples_hash),
             ngram_features=np.array(_NGRAMS),
         )
@@ -216,7 +264,7 @@ class TriageModel:
         if not path.exists():
             return None
         with np.load(path, allow_pickle=False) as data:
-            if "ngram_features" not in data or int(data["ngram_features"]) != _NGRAMS:
+            if "situation_shares" not in data or int(data["ngram_features"]) != _NGRAMS:
                 raise IndexMismatchError(
                     f"the triage model in {directory} was trained by another version: run `safebot index build`"
                 )
@@ -227,5 +275,6 @@ class TriageModel:
                     data["situation_coef"],
                     data["situation_intercept"],
                 ),
+                data["situation_shares"],
                 str(data["examples_hash"]),
             )
