@@ -121,3 +121,15 @@ def test_a_reply_led_by_a_card_alone_still_gets_its_buttons(dialogue: Dialogue) 
     replies = dialogue.handle(Incoming(CHAT, "班主任发现学生笔袋里藏刀片，应该怎么处理"))
     assert replies and replies[0].text
     assert any(d == "hotlines" or d.startswith(("full:", "doc:")) for r in replies for d in datas(r))
+
+
+def test_a_section_under_a_card_search_ranked_first_is_about_the_same_thing(real_assistant) -> None:
+    """The card is the answer when search ranks it first; a section shown under it must
+    share the card's topic (a fire scene got the choking section after the card)."""
+    answer = real_assistant.answer("邻居家厨房冒黑烟 里面有小孩在哭", Preferences(audience="parent"))
+    assert answer.card and answer.confident
+    assert answer.result.hits[0].chunk.doc_id == answer.card[0]
+    topic = real_assistant.knowledge.document(answer.card[0]).meta.topic
+    assert [real_assistant.knowledge.document(d).meta.topic for d, _ in answer.sections] == [topic] * len(
+        answer.sections
+    )
