@@ -81,6 +81,7 @@ class Assistant:
         self.index = index
         self.triager = triager
         self.today = today  # a clock, so tests can say what day it is
+        self._not_held = [re.compile(p, re.IGNORECASE) for p in knowledge.not_held]
 
     @classmethod
     def open(cls, settings: Settings) -> "Assistant":
@@ -130,10 +131,16 @@ class Assistant:
             return Answer(question, verdict, result, lead or "", lang, (), audience, "crisis", shown)
         skip = {shown, (previous.doc_id, previous.heading) if follow_up and previous else None}
         chosen = self._sections(question, result, lang, prefs, day, skip, shown)
+        # a brand, a price, a sign-up: no section answers that, however close it looks;
+        # the nearest one is still shown, as related help under a line that says so
+        not_held = not verdict.urgent and any(p.search(question) for p in self._not_held)
         # the card alone answers when search ranks it first
         answered = chosen or (result.confident and shown is not None and self._keys(result)[:1] == [shown])
-        scope = "answer" if answered else ("out_of_scope" if result.margin < 0 else "unsure")
-        reply = self._compose(question, result, chosen, lang, lead, scope, verdict.label == "check")
+        if not_held:
+            chosen, scope = chosen[:1], "unsure"
+        else:
+            scope = "answer" if answered else ("out_of_scope" if result.margin < 0 else "unsure")
+        reply = self._compose(question, result, chosen, lang, lead, scope, verdict.label == "check", not_held)
         return Answer(question, verdict, result, reply, lang, tuple(chosen), audience, scope, shown)
 
     def _embed(self, text: str) -> np.ndarray | None:
@@ -193,11 +200,14 @@ class Assistant:
         lead: str | None,
         scope: str,
         check: bool,
+        not_held: bool = False,
     ) -> str:
         hotlines = self.knowledge.hotlines
         parts = [lead] if lead else []
         if result.truncated:
             parts.append(text("truncated", lang))
+        if not_held:
+            parts.append(text("not_held", lang))
         used = sum(len(p) for p in parts)
         budget = max(SCREEN[lang] - used, SCREEN[lang] // 2) // max(1, len(chosen))
         topics = set()
@@ -206,7 +216,7 @@ class Assistant:
             section = next(s for s in doc.sections if s.heading == heading)
             parts.append(render_section(doc, section, lang, budget))
             topics.add(doc.meta.topic)
-        if not chosen and (not lead or check):  # a check-in promises "the answer below"
+        if not chosen and not not_held and (not lead or check):  # a check-in promises "the answer below"
             parts.append(text("out_of_scope", lang) if scope == "out_of_scope" else not_confident(hotlines, lang))
         if topics & HEALTH_TOPICS or _HEALTH_WORDS.search(question):
             parts.append(text("see_doctor", lang))

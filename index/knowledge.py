@@ -82,6 +82,7 @@ class Knowledge:
     hotlines: Hotlines
     out_of_scope: tuple[str, ...]
     problems: tuple[Problem, ...]
+    not_held: tuple[str, ...] = ()  # patterns of requests no guidance holds (brands, prices, sign-ups)
 
     @property
     def errors(self) -> list[Problem]:
@@ -124,13 +125,13 @@ def load_knowledge(root: Path, *, today: dt.date | None = None) -> Knowledge:
         doc = _load_document(path, hotlines, problems)
         if doc is not None:
             documents.append(doc)
-    out_of_scope = _load_scope(root / SCOPE_FILE, problems)
+    out_of_scope, not_held = _load_scope(root / SCOPE_FILE, problems)
     _check_across_documents(documents, problems, today)
     for path in _content_files(root):
         _check_typed_numbers(path, hotlines, problems)
     if not documents and not problems:
         problems.append(Problem(root / DOCS_DIR, 1, "no documents found"))
-    return Knowledge(root, tuple(documents), hotlines, out_of_scope, tuple(problems))
+    return Knowledge(root, tuple(documents), hotlines, out_of_scope, tuple(problems), not_held)
 
 
 def knowledge_hash(root: Path) -> str:
@@ -181,21 +182,32 @@ def _load_hotlines(path: Path, problems: list[Problem]) -> Hotlines:
     return Hotlines(entries)
 
 
-def _load_scope(path: Path, problems: list[Problem]) -> tuple[str, ...]:
+def _load_scope(path: Path, problems: list[Problem]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The out-of-scope descriptions (embedded) and the not-held request patterns."""
     if not path.exists():
-        return ()
+        return (), ()
     data = _read_yaml(path, problems, first_line=1)
     if data is None:
-        return ()
+        return (), ()
     items = data.get("out_of_scope") if isinstance(data, dict) else None
+    patterns = data.get("not_held", []) if isinstance(data, dict) else None
     if (
-        set(data if isinstance(data, dict) else {}) - {"out_of_scope"}
+        set(data if isinstance(data, dict) else {}) - {"out_of_scope", "not_held"}
         or not isinstance(items, list)
         or not all(isinstance(i, str) and i.strip() for i in items)
+        or not isinstance(patterns, list)
+        or not all(isinstance(p, str) and p.strip() for p in patterns)
     ):
-        problems.append(Problem(path, 1, "expected only 'out_of_scope': a list of non-empty strings"))
-        return ()
-    return tuple(items)
+        problems.append(Problem(path, 1, "expected 'out_of_scope' and optional 'not_held': lists of non-empty strings"))
+        return (), ()
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            line = next((n for n, t in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern in t), 1)
+            problems.append(Problem(path, line, f"not_held: bad pattern {pattern!r}: {exc}"))
+            return tuple(items), ()
+    return tuple(items), tuple(patterns)
 
 
 def yaml_problem(path: Path, exc: yaml.YAMLError, first_line: int = 1) -> Problem:

@@ -133,3 +133,15 @@ def test_a_section_under_a_card_search_ranked_first_is_about_the_same_thing(real
     assert [real_assistant.knowledge.document(d).meta.topic for d, _ in answer.sections] == [topic] * len(
         answer.sections
     )
+
+
+def test_a_request_for_a_brand_says_we_do_not_hold_it_and_offers_the_nearest(dialogue: Dialogue) -> None:
+    """A brand, a price or a sign-up is never passed off as answered by the nearest
+    safety section: the reply says so, is not confident, and offers sections to tap."""
+    answer = dialogue.assistant.answer("给女儿买电动车头盔 哪个牌子的比较靠谱", Preferences(audience="parent"))
+    assert not answer.confident and answer.scope == "unsure"
+    assert answer.reply.startswith("这类信息我这里没有")
+    reply = ask(dialogue, "给女儿买电动车头盔 哪个牌子的比较靠谱")
+    assert any(d.startswith("sec:") for d in datas(reply))
+    english = dialogue.assistant.answer("how much does a child car seat cost", Preferences(audience="parent"))
+    assert not english.confident and english.reply.startswith("I don't have that kind of information")

@@ -2,6 +2,7 @@
 reported with its file and line."""
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,22 @@ def test_impossible_date_is_reported_not_a_crash(knowledge_copy: Path) -> None:
     text = GOOD.format(id="baddate", extra="").replace("updated: 2026-11-30", "updated: 2026-13-01")
     _write(knowledge_copy, "baddate.md", text)
     assert any("baddate.md:2: invalid value" in e for e in _errors(knowledge_copy))
+
+
+def test_a_bad_not_held_pattern_is_reported_with_its_line(knowledge_copy: Path) -> None:
+    scope = knowledge_copy / "scope.yaml"
+    scope.write_text(scope.read_text(encoding="utf-8") + "  - 哪个牌子(\n", encoding="utf-8")
+    errors = _errors(knowledge_copy)
+    line = len(scope.read_text(encoding="utf-8").splitlines())
+    assert any(f"scope.yaml:{line}: not_held: bad pattern" in e for e in errors), errors
+
+
+def test_no_authored_question_reads_as_a_request_for_what_we_do_not_hold() -> None:
+    """The not-held patterns (brands, prices, sign-ups, opening hours, what is in my town)
+    must never match a question a section says it answers: those would be turned away."""
+    knowledge = load_knowledge(REPO_KNOWLEDGE)
+    patterns = [re.compile(p, re.IGNORECASE) for p in knowledge.not_held]
+    assert patterns
+    asked = [q for d in knowledge.documents for s in d.sections for q in s.questions]
+    assert len(asked) > 3000
+    assert [q for q in asked if any(p.search(q) for p in patterns)] == []
