@@ -14,7 +14,7 @@ from bot.asker import who_is_asking
 from bot.followup import Turn, is_follow_up
 from bot.messages import text
 from bot.settings import Settings
-from bot.triage import ADULTS, Triager, Verdict
+from bot.triage import ADULTS, NONE, Triager, Verdict
 from bot.two_part import question_parts
 from index import Preferences, SearchIndex, SearchResult, open_index
 from index.embedders import get_embedder
@@ -115,6 +115,12 @@ class Assistant:
         prefs = replace(prefs, audience=audience)
         vector = self._embed(question)
         verdict = self.triager.for_asker(self.triager.classify(question, vector), asker)
+        # a brand, a price, a sign-up: no section answers that, however close it looks;
+        # the nearest one is still shown, as related help under a line that says so.
+        # Nor is such a request asked whether someone is in danger now.
+        not_held = not verdict.urgent and any(p.search(question) for p in self._not_held)
+        if not_held and verdict.label == "check":
+            verdict = NONE
         day = today or self.today()
         if follow_up and previous:
             query = f"{previous.heading}\n{question}"
@@ -131,9 +137,6 @@ class Assistant:
             return Answer(question, verdict, result, lead or "", lang, (), audience, "crisis", shown)
         skip = {shown, (previous.doc_id, previous.heading) if follow_up and previous else None}
         chosen = self._sections(question, result, lang, prefs, day, skip, shown)
-        # a brand, a price, a sign-up: no section answers that, however close it looks;
-        # the nearest one is still shown, as related help under a line that says so
-        not_held = not verdict.urgent and any(p.search(question) for p in self._not_held)
         # the card alone answers when search ranks it first
         answered = chosen or (result.confident and shown is not None and self._keys(result)[:1] == [shown])
         if not_held:

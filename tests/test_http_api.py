@@ -215,6 +215,9 @@ async def test_unknown_or_invalid_fields_are_422(client: httpx.AsyncClient) -> N
     assert neither.status_code == 422
     blank = await client.post("/api/v1/ask", json={"question": "   "}, headers=AS_SCHOOL)
     assert blank.status_code == 422
+    # refused by the schema itself (so a schema-valid question is never found empty later)
+    control = await client.post("/api/v1/ask", json={"question": "\u001f"}, headers=AS_SCHOOL)
+    assert control.status_code == 422 and any(d["loc"][-1] == "question" for d in control.json()["details"])
 
 
 async def test_a_body_over_the_limit_is_413(client: httpx.AsyncClient) -> None:

@@ -104,8 +104,14 @@ class MessageOut(BaseModel):
     )
 
 
+# A question holds at least one visible character. Python's str.strip() also drops the
+# control characters \x1c-\x1f that JSON Schema's \s does not count as space, so the
+# schema names the controls too: "\x1f" alone is refused by the schema, not found empty later.
+VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f]"
+
+
 class AskIn(Strict):
-    question: str = Field(min_length=1, max_length=MAX_TEXT)
+    question: str = Field(min_length=1, max_length=MAX_TEXT, pattern=VISIBLE)
     audience: Role | None = None
     grade: Grade | None = None
     lang: Lang | None = None
