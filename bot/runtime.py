@@ -32,6 +32,7 @@ from index.quizzes import load_quizzes
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+ENQUEUE_EVERY = 60.0  # seconds between looks for due reminders, as the Telegram bot's job
 
 
 class EngineBusy(Exception):
@@ -158,6 +159,17 @@ class Runtime:
             added = self.store.enqueue(r.id, occ.key, r.topic, list(r.audiences), list(r.grades), list(r.langs), r.ack)
             queued.append((occ, added))
         return queued
+
+    async def keep_enqueuing(self, every: float = ENQUEUE_EVERY) -> None:
+        """Queue due reminders now and every `every` seconds until cancelled: the HTTP
+        server's own clock, so the web page's inbox fills without Telegram or cron.
+        Idempotent beside the Telegram bot's job and `send-due`."""
+        while True:
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, self.enqueue_due)
+            except Exception:  # a bad minute must not stop the clock
+                logger.exception("queueing due reminders failed")
+            await asyncio.sleep(every)
 
     # -- running work on the engine's worker ---------------------------------------------
 

@@ -102,6 +102,42 @@ class TokenBucket:
                 await self._sleep((1 - self._tokens) / self.rate)
 
 
+class OutboxReplies:
+    """What an outbox row says, for the sender and for the inbox alike: the reminder's (or
+    broadcast's) text in the row's language and, when the row asks for one, its 已阅
+    button. Texts are cached per reminder and language: a province's rows share a few."""
+
+    def __init__(self, store: Store, book: ReminderBook) -> None:
+        self.store = store
+        self.book = book
+        self._texts: dict[tuple[str, str], str] = {}
+
+    def of(self, row: OutboxRow) -> Reply | None:
+        """None when the reminder or broadcast no longer exists."""
+        body = self._text(row)
+        if body is None:
+            return None
+        buttons: tuple[tuple[Button, ...], ...] = ()
+        if row.ack:
+            buttons = ((Button(text("btn_ack", row.lang), encode("ack", row.reminder_id, row.occurrence)),),)
+        return Reply(body, buttons)
+
+    def _text(self, row: OutboxRow) -> str | None:
+        key = (row.reminder_id, row.lang)
+        if key not in self._texts:
+            if row.reminder_id.startswith("broadcast-"):
+                found = self.store.broadcast(int(row.reminder_id.removeprefix("broadcast-")))
+                if found is None:
+                    return None
+                self._texts[key] = found[0]
+            else:
+                reminder = self.book.get(row.reminder_id)
+                if reminder is None:
+                    return None
+                self._texts[key] = self.book.render(reminder, row.lang)
+        return self._texts[key]
+
+
 class OutboxSender:
     def __init__(
         self,
@@ -126,7 +162,7 @@ class OutboxSender:
         self.lease = lease
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.summary = Summary()
-        self._texts: dict[tuple[str, str], str] = {}
+        self.replies = OutboxReplies(store, book)
         self._quiet = False
 
     async def drain(self, show_progress: bool = False, wait_for_retries: bool = True) -> Summary:
@@ -178,18 +214,15 @@ class OutboxSender:
             self._quiet = True
             self.store.release(self.worker, [row.id])
             return False
-        body = self._text(row)
-        if body is None:
+        reply = self.replies.of(row)
+        if reply is None:
             self.store.mark(row.id, "failed", error="reminder no longer exists")
             self.summary.failed += 1
             return True
-        buttons: tuple[tuple[Button, ...], ...] = ()
-        if row.ack:
-            buttons = ((Button(text("btn_ack", row.lang), encode("ack", row.reminder_id, row.occurrence)),),)
         deliverer = self.deliverers[row.channel]
         while True:
             await self.bucket.take()
-            result = await deliverer.deliver(row.chat_id, Reply(body, buttons))
+            result = await deliverer.deliver(row.chat_id, reply)
             match result:
                 case RetryAfter(seconds):
                     logger.warning("rate limited by %s: every worker pauses %.1f s", row.channel, seconds)
@@ -225,21 +258,6 @@ class OutboxSender:
         self.store.mark(row.id, "pending", error=reason, retry_at=time.time() + backoff)
         self.summary.retried += 1
         return False
-
-    def _text(self, row: OutboxRow) -> str | None:
-        key = (row.reminder_id, row.lang)
-        if key not in self._texts:
-            if row.reminder_id.startswith("broadcast-"):
-                found = self.store.broadcast(int(row.reminder_id.removeprefix("broadcast-")))
-                if found is None:
-                    return None
-                self._texts[key] = found[0]
-            else:
-                reminder = self.book.get(row.reminder_id)
-                if reminder is None:
-                    return None
-                self._texts[key] = self.book.render(reminder, row.lang)
-        return self._texts[key]
 
 
 def _alive(pid: int) -> bool:

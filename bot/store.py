@@ -118,12 +118,14 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
 # Internal chat ids given to identities start above every Telegram chat id (Telegram's
 # fit in 52 bits; groups are negative), so a web user never shares a Telegram user's row.
 FIRST_INTERNAL_CHAT_ID = 2**53
-# Each outbox row names its channel. Only Telegram has a deliverer so far, and a Telegram
-# chat's internal id is its Telegram id: chats known by an identity (web, API) are never
-# enqueued, rather than sent to Telegram under an id Telegram does not know. Their
-# subscriptions are kept for when their channel can deliver.
+# Each outbox row names its channel. A Telegram chat's internal id is its Telegram id, and
+# the sender pushes its rows. A chat known by an identity (the web page, a school system
+# calling the API) cannot be pushed to: its rows wait in the "inbox" channel, which no
+# sender claims, until the caller fetches them (`take_inbox`, GET /api/v1/inbox).
 TELEGRAM = "telegram"
-DELIVERABLE = f"chat_id < {FIRST_INTERNAL_CHAT_ID}"
+INBOX = "inbox"
+CHANNEL_OF = f"CASE WHEN p.chat_id < {FIRST_INTERNAL_CHAT_ID} THEN '{TELEGRAM}' ELSE '{INBOX}' END"
+INBOX_LIMIT = 20  # a fetch returns at most this many; the rest come with the next one
 
 OUTBOX_STATES = ("pending", "sending", "sent", "failed", "blocked")
 
@@ -316,7 +318,6 @@ class Store:
         sql = (
             " FROM subscriptions s JOIN profiles p ON p.chat_id = s.chat_id"
             " WHERE s.topic = ? AND p.blocked = 0"
-            f" AND p.{DELIVERABLE}"
             f" AND COALESCE(p.role, 'parent') IN ({marks(audiences)})"
             f" AND (p.grade IS NULL OR p.grade IN ({marks(grades)}))"
             f" AND p.lang IN ({marks(langs)})"
@@ -353,8 +354,8 @@ class Store:
         with self._lock:
             cursor = self._db.execute(
                 "INSERT INTO outbox (reminder_id, occurrence, chat_id, lang, ack, next_attempt_at, channel)"
-                f" SELECT ?, ?, p.chat_id, p.lang, ?, ?, ?{where} ON CONFLICT DO NOTHING",
-                [reminder_id, occurrence, int(ack), not_before, TELEGRAM, topic, *params],
+                f" SELECT ?, ?, p.chat_id, p.lang, ?, ?, {CHANNEL_OF}{where} ON CONFLICT DO NOTHING",
+                [reminder_id, occurrence, int(ack), not_before, topic, *params],
             )
             return cursor.rowcount
 
@@ -362,10 +363,9 @@ class Store:
         with self._lock:
             cursor = self._db.execute(
                 "INSERT INTO outbox (reminder_id, occurrence, chat_id, lang, ack, channel)"
-                " SELECT ?, 'broadcast', p.chat_id, p.lang, 0, ? FROM profiles p WHERE p.blocked = 0"
-                f" AND p.{DELIVERABLE}"
+                f" SELECT ?, 'broadcast', p.chat_id, p.lang, 0, {CHANNEL_OF} FROM profiles p WHERE p.blocked = 0"
                 " AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = p.chat_id) ON CONFLICT DO NOTHING",
-                (f"broadcast-{broadcast_id}", TELEGRAM),
+                (f"broadcast-{broadcast_id}",),
             )
             self._db.execute("UPDATE broadcasts SET status = 'sent' WHERE id = ?", (broadcast_id,))
             return cursor.rowcount
@@ -385,6 +385,21 @@ class Store:
                 " OR (status = 'sending' AND lease_until < ?)) ORDER BY id LIMIT ?)"
                 " RETURNING id, reminder_id, occurrence, chat_id, lang, ack, attempts, channel",
                 (worker, now + lease, *channels, now, now, limit),
+            ).fetchall()
+        rows.sort()
+        return [OutboxRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7]) for r in rows]
+
+    def take_inbox(self, chat_id: int, now: float, limit: int = INBOX_LIMIT) -> list[OutboxRow]:
+        """The chat's due inbox rows, oldest first, marked sent as they are taken: a
+        fetch that never reaches the caller loses them (a reminder, not a message the
+        person wrote), and two fetches never both get one."""
+        with self._lock:
+            rows = self._db.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ? WHERE id IN ("
+                " SELECT id FROM outbox WHERE chat_id = ? AND channel = ? AND status = 'pending'"
+                " AND next_attempt_at <= ? ORDER BY id LIMIT ?)"
+                " RETURNING id, reminder_id, occurrence, chat_id, lang, ack, attempts, channel",
+                (_now_iso(), chat_id, INBOX, now, limit),
             ).fetchall()
         rows.sort()
         return [OutboxRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7]) for r in rows]

@@ -4,6 +4,7 @@ fields, the engine's queue, identities and deleting everything about a caller.""
 
 import asyncio
 import base64
+import datetime as dt
 import hashlib
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -17,10 +18,12 @@ from bot.http import create_app
 from bot.http.config import HttpSettings, parse_keys
 from bot.http.files import FileShelf
 from bot.http.security import RateLimiter, Sessions
+from bot.reminders import Occurrence, upcoming
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.store import FIRST_INTERNAL_CHAT_ID, Store
+from bot.store import FIRST_INTERNAL_CHAT_ID, Profile, Store
 from index.errors import BadInputError
+from index.vocab import TOPIC_LABELS
 
 KEY = "school-key-0123456789abcdef"
 OTHER_KEY = "other-key-0123456789abcdef"
@@ -379,6 +382,57 @@ async def test_reminders_subscribe_list_unsubscribe(client: httpx.AsyncClient) -
     assert none.json()["subscriptions"] == []
     unknown = await client.post("/api/v1/reminders/subscribe", json={"topics": ["cooking"]}, headers=AS_SCHOOL)
     assert unknown.status_code == 422
+
+
+def a_parents_reminder(engine: Runtime) -> Occurrence:
+    assert engine.book is not None
+    return next(
+        o
+        for o in upcoming(engine.book.reminders, engine.book.calendar, dt.date(2027, 1, 1), 365)
+        if "parent" in o.reminder.audiences and "zh" in o.reminder.langs and o.reminder.ack
+    )
+
+
+async def test_reminders_wait_in_the_inbox_and_come_once(client: httpx.AsyncClient, app: FastAPI) -> None:
+    """A web or API caller cannot be pushed to: a due reminder waits in its inbox, comes
+    with its 已阅 button once, and never reaches another caller."""
+    engine = engine_of(app)
+    await client.post("/api/v1/reminders/subscribe", json={}, headers=AS_SCHOOL)
+    occurrence = a_parents_reminder(engine)
+    engine.clock = lambda: occurrence.at
+    assert any(occ.reminder.id == occurrence.reminder.id and added == 1 for occ, added in engine.enqueue_due())
+    other = await client.get("/api/v1/inbox", headers={**AS_SCHOOL, "X-SafeBot-User": "parent-2"})
+    assert other.status_code == 200 and other.json() == {"replies": []}
+    replies = (await client.get("/api/v1/inbox", headers=AS_SCHOOL)).json()["replies"]
+    assert engine.book is not None
+    [mine] = [r for r in replies if r["text"] == engine.book.render(occurrence.reminder, "zh")]
+    [ack] = [d for d in datas(mine) if d.startswith("ack:")]
+    assert (await client.get("/api/v1/inbox", headers=AS_SCHOOL)).json() == {"replies": []}
+    pressed = await client.post("/api/v1/message", json={"button": ack}, headers=AS_SCHOOL)
+    assert pressed.status_code == 200
+    assert any(r == occurrence.reminder.id for r, _ in engine.store.acknowledgement_counts())
+
+
+async def test_the_server_queues_due_reminders_itself(settings: Settings, real_assistant: object) -> None:
+    """Without Telegram or cron, `safebot serve` looks for due reminders on its own."""
+    app = make_app(settings, real_assistant)
+    engine = engine_of(app).open()
+    try:
+        chat = engine.store.chat_for("web", "a-session")
+        assert chat is not None
+        engine.store.save_profile(Profile(chat, "parent", None, "zh"))
+        engine.store.subscribe(chat, list(TOPIC_LABELS))
+        occurrence = a_parents_reminder(engine)
+        engine.clock = lambda: occurrence.at
+        async with app.router.lifespan_context(app):
+            for _ in range(200):
+                if engine.store.outbox_counts().get("pending"):
+                    break
+                await asyncio.sleep(0.05)
+        taken = engine.store.take_inbox(chat, occurrence.at.timestamp())
+        assert occurrence.reminder.id in {r.reminder_id for r in taken}
+    finally:
+        engine.close()
 
 
 # -- identities and deleting -------------------------------------------------------------

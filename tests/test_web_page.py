@@ -16,6 +16,7 @@ import uvicorn
 from bot.http import create_app
 from bot.http.config import HttpSettings
 from bot.settings import Settings
+from bot.store import Store
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path("/tmp/shots")
@@ -87,7 +88,9 @@ def ask(page: "pw.Page", question: str) -> "pw.Locator":
     return reply
 
 
-def test_onboarding_asks_consent_of_a_student_and_settings_are_kept(server: str, browser: "pw.Browser") -> None:
+def test_onboarding_asks_consent_of_a_student_and_settings_are_kept(
+    server: str, browser: "pw.Browser", tmp_path: Path
+) -> None:
     page = browser.new_page(viewport=PHONE)
     page.goto(server)
     pw.expect(page.get_by_text("我不是报警、急救或心理危机热线")).to_be_visible()
@@ -107,6 +110,13 @@ def test_onboarding_asks_consent_of_a_student_and_settings_are_kept(server: str,
     pw.expect(page.locator("#intro")).to_be_hidden()
     settings = page.request.get(f"{server}/api/v1/settings").json()
     assert settings == {"role": "student", "grade": "middle", "lang": "zh", "saved": True}
+    # a reminder waits in the inbox until the page opens again
+    assert page.request.post(f"{server}/api/v1/reminders/subscribe", data={"topics": ["drowning"]}).ok
+    store = Store(f"sqlite:///{tmp_path / 'web.sqlite3'}")
+    store.enqueue_broadcast(store.draft_broadcast("暑假防溺水提醒：不私自下水游泳。"))
+    store.close()
+    page.reload()
+    pw.expect(page.locator("#log")).to_contain_text("暑假防溺水提醒：不私自下水游泳。")
     page.goto(f"{server}/privacy")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="删除我的全部数据").click()

@@ -16,6 +16,7 @@ from bot.http.security import COOKIE, Principal, RateLimiter, Sessions, find_pri
 from bot.lessons import FORMATS, GRADES, KINDS, LessonRequest
 from bot.reminders import TZ, upcoming
 from bot.runtime import Runtime
+from bot.sender import OutboxReplies
 from bot.store import Profile
 from index.knowledge import Document
 from index.vocab import TOPIC_LABELS
@@ -378,6 +379,30 @@ async def unsubscribe(body: s.TopicsIn, st: StateDep, who: Caller) -> s.Reminder
         return s.RemindersOut(subscriptions=[], upcoming=[])
     await st.runtime.run(st.runtime.store.unsubscribe, chat_id, list(body.topics) if body.topics else None)
     return await st.runtime.run(_reminders, st, chat_id)
+
+
+@router.get(
+    "/inbox",
+    tags=["reminders"],
+    summary="Reminders and broadcasts due for the caller; each comes once, then is marked delivered",
+)
+async def inbox(st: StateDep, who: Caller) -> s.MessageOut:
+    """The web page and school systems cannot be pushed to: their reminders wait here.
+    A reminder that asks for it carries its 已阅 button (press it with POST /message)."""
+    chat_id = await chat_of(st, who, create=False)
+    if chat_id is None:
+        return s.MessageOut(replies=[])
+
+    def work() -> list[Reply]:
+        book = st.runtime.book
+        rows = st.runtime.store.take_inbox(chat_id, st.runtime.clock().timestamp())
+        if book is None:
+            return []
+        replies = OutboxReplies(st.runtime.store, book)
+        return [reply for reply in map(replies.of, rows) if reply is not None]
+
+    found = await st.runtime.run(work)
+    return s.MessageOut(replies=[_reply(r, st, who, "url") for r in found])
 
 
 @router.delete("/me", tags=["settings"], status_code=204, summary="Delete everything kept about the caller")

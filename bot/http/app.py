@@ -3,6 +3,8 @@ web chat page at / (plain files from bot/http/static, nothing from elsewhere), a
 Telegram webhook when TELEGRAM_BOT_TOKEN and SAFEBOT_WEBHOOK_URL are set. Every part
 shares one runtime (store, engine worker), opened and closed by the app's lifespan."""
 
+import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -170,6 +172,7 @@ def create_app(
         opened = not runtime.ready
         if opened:
             runtime.open()
+        clock = asyncio.create_task(runtime.keep_enqueuing())  # fills the web and API inboxes
         try:
             if webhook is not None:
                 await webhook.start()
@@ -179,6 +182,9 @@ def create_app(
                 if webhook is not None:
                     await webhook.stop()
         finally:
+            clock.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await clock
             if opened:
                 runtime.close()
 

@@ -342,6 +342,24 @@
     return settings;
   }
 
+  // Reminders cannot be pushed to a web page: they wait in the inbox until the page asks
+  // (on opening, when it comes back to the screen, and every few minutes while open).
+  async function checkInbox() {
+    if ($("chat").hidden || state.busy) return;
+    try {
+      const response = await api("GET", "/api/v1/inbox");
+      if (!response.ok) return;
+      const data = await response.json();
+      for (const reply of data.replies) fillReply(bubble("bot"), reply);
+    } catch (error) {
+      // offline: the next look gets them
+    }
+  }
+  setInterval(checkInbox, 5 * 60 * 1000);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") checkInbox();
+  });
+
   async function start() {
     applyLanguage();
     await fetch("/api/v1/session", { method: "POST", credentials: "same-origin" });
@@ -351,6 +369,7 @@
       $("intro").hidden = true;
       $("chat").hidden = false;
       $("composer").hidden = false;
+      await checkInbox();
     }
     document.body.classList.add("ready");
   }
