@@ -21,7 +21,7 @@ from index.embedders import get_embedder
 from index.errors import BadInputError, KnowledgeError
 from index.knowledge import Knowledge, load_knowledge
 from index.quizzes import Quizzes, load_quizzes
-from index.text import detect_lang
+from index.text import detect_lang, normalize
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ class Assistant:
         # a brand, a price, a sign-up: no section answers that, however close it looks;
         # the nearest one is still shown, as related help under a line that says so.
         # Nor is such a request asked whether someone is in danger now.
-        not_held = not verdict.urgent and any(p.search(question) for p in self._not_held)
+        not_held = not verdict.urgent and any(p.search(normalize(question)) for p in self._not_held)
         if not_held and verdict.label == "check":
             verdict = NONE
         day = today or self.today()

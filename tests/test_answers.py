@@ -143,5 +143,7 @@ def test_a_request_for_a_brand_says_we_do_not_hold_it_and_offers_the_nearest(dia
     assert answer.reply.startswith("这类信息我这里没有")
     reply = ask(dialogue, "给女儿买电动车头盔 哪个牌子的比较靠谱")
     assert any(d.startswith("sec:") for d in datas(reply))
+    traditional = dialogue.assistant.answer("兒童安全座椅哪個牌子好", Preferences(audience="parent"))
+    assert not traditional.confident and traditional.reply.startswith("这类信息我这里没有")
     english = dialogue.assistant.answer("how much does a child car seat cost", Preferences(audience="parent"))
     assert not english.confident and english.reply.startswith("I don't have that kind of information")
