@@ -220,7 +220,9 @@ class Assistant:
             parts.append(render_section(doc, section, lang, budget))
             topics.add(doc.meta.topic)
         if not chosen and not not_held and (not lead or check):  # a check-in promises "the answer below"
-            parts.append(text("out_of_scope", lang) if scope == "out_of_scope" else not_confident(hotlines, lang))
+            # after a check-in, never "outside what I can help with": someone may be in danger
+            off = scope == "out_of_scope" and not check
+            parts.append(text("out_of_scope", lang) if off else not_confident(hotlines, lang))
         if topics & HEALTH_TOPICS or _HEALTH_WORDS.search(question):
             parts.append(text("see_doctor", lang))
         reply = "\n\n".join(parts)

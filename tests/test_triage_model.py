@@ -117,6 +117,15 @@ def test_a_check_in_asks_first_answers_below_and_yes_gives_the_card(checking) ->
     assert any(b.data == "doc:card-drowning-rescue-zh" for row in urgent.buttons for b in row)
 
 
+def test_a_check_in_is_never_followed_by_out_of_scope(checking) -> None:
+    """Someone may be in danger: after the check-in, a message nothing answers gets the
+    hotlines and "not sure", never "that is outside what I can help with"."""
+    _, assistant = checking
+    answer = assistant.answer("红烧肉怎么做才好吃")
+    assert answer.verdict.label == "check" and answer.result.margin < 0
+    assert "不在我能回答的范围" not in answer.reply and "12356" in answer.reply
+
+
 @pytest.mark.slow
 def test_recall_on_unseen_grid_cells_and_on_the_frozen_file(real_data_dir: Path) -> None:
     """Grouped cross-validation: a grid cell (situation x writer) is never in training
