@@ -101,7 +101,8 @@ class Dialogue(Onboarding, Browsing, Questions, Subscriptions, Admin, Quiz, Less
 
     def notice(self, key: str, lang: str) -> Reply:
         """A notice a channel sends on its own ('flood': too many messages; 'error':
-        something broke): it always names the police and ambulance numbers."""
+        something broke; 'not_text': a sticker or a photo): the engine's words, with the
+        police and ambulance numbers where the notice names them."""
         hotlines = self.assistant.knowledge.hotlines
         return Reply(text(key, lang, police=hotlines["police"].number, ambulance=hotlines["ambulance"].number))
 

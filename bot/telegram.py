@@ -32,7 +32,7 @@ from telegram.ext import (
 
 from bot.contract import Incoming, Reply
 from bot.logs import keep_secret
-from bot.messages import COMMANDS, interface_language, text
+from bot.messages import COMMANDS, interface_language
 from bot.reminders import ReminderBook
 from bot.runtime import Runtime
 from bot.sender import OutboxSender
@@ -180,8 +180,9 @@ class TelegramChannel:
         message = update.effective_message
         user = update.effective_user
         assert message is not None
-        lang = interface_language(user.language_code if user else None)
-        await send_replies(context.bot, message.chat_id, [Reply(text("not_text", lang))])
+        await send_replies(
+            context.bot, message.chat_id, [self._notice("not_text", user.language_code if user else None)]
+        )
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """No update may crash the bot: log it, and tell the user something went wrong."""
