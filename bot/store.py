@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from index.errors import BadInputError
 
@@ -128,6 +129,7 @@ CHANNEL_OF = f"CASE WHEN p.chat_id < {FIRST_INTERNAL_CHAT_ID} THEN '{TELEGRAM}' 
 INBOX_LIMIT = 20  # a fetch returns at most this many; the rest come with the next one
 
 OUTBOX_STATES = ("pending", "sending", "sent", "failed", "blocked")
+OUTBOX_COLUMNS = "id, reminder_id, occurrence, chat_id, lang, ack, attempts, channel"  # an OutboxRow's fields
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,11 @@ class Profile:
     role: str | None
     grade: str | None
     lang: str
+
+
+def _outbox_rows(rows: list[tuple[Any, ...]]) -> list["OutboxRow"]:
+    """Rows returned with OUTBOX_COLUMNS, oldest first (RETURNING keeps no order)."""
+    return [OutboxRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7]) for r in sorted(rows)]
 
 
 def _now_iso() -> str:
@@ -383,11 +390,10 @@ class Store:
                 "UPDATE outbox SET status = 'sending', worker = ?, lease_until = ? WHERE id IN ("
                 f" SELECT id FROM outbox WHERE channel IN ({marks}) AND ((status = 'pending' AND next_attempt_at <= ?)"
                 " OR (status = 'sending' AND lease_until < ?)) ORDER BY id LIMIT ?)"
-                " RETURNING id, reminder_id, occurrence, chat_id, lang, ack, attempts, channel",
+                " RETURNING " + OUTBOX_COLUMNS,
                 (worker, now + lease, *channels, now, now, limit),
             ).fetchall()
-        rows.sort()
-        return [OutboxRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7]) for r in rows]
+        return _outbox_rows(rows)
 
     def take_inbox(self, chat_id: int, now: float, limit: int = INBOX_LIMIT) -> list[OutboxRow]:
         """The chat's due inbox rows, oldest first, marked sent as they are taken: a
@@ -398,11 +404,10 @@ class Store:
                 "UPDATE outbox SET status = 'sent', sent_at = ? WHERE id IN ("
                 " SELECT id FROM outbox WHERE chat_id = ? AND channel = ? AND status = 'pending'"
                 " AND next_attempt_at <= ? ORDER BY id LIMIT ?)"
-                " RETURNING id, reminder_id, occurrence, chat_id, lang, ack, attempts, channel",
+                " RETURNING " + OUTBOX_COLUMNS,
                 (_now_iso(), chat_id, INBOX, now, limit),
             ).fetchall()
-        rows.sort()
-        return [OutboxRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7]) for r in rows]
+        return _outbox_rows(rows)
 
     def renew_leases(self, worker: str, until: float) -> None:
         with self._lock:

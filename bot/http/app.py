@@ -9,7 +9,6 @@ import datetime as dt
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
@@ -167,7 +166,7 @@ def create_app(
 
         webhook = Webhook(settings, runtime)
 
-    @asynccontextmanager
+    @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = not runtime.ready
         if opened:
