@@ -105,6 +105,9 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("my dad smokes and beats me and I don't want to live", "crisis", "card-suicide-en"),
         ("我发现女儿胳膊上有好多划痕", "crisis", "card-self-harm-adult-zh"),
         ("朋友在朋友圈发了再见了谢谢大家 然后电话关机了", "crisis", "card-friend-crisis-zh"),
+        # a friend who says they want to die: the writer is told what to do for the friend
+        ("同桌跟我说他想死 还不让我告诉别人", "crisis", "card-friend-crisis-zh"),
+        ("my friend told me he wants to die", "crisis", "card-friend-crisis-en"),
         # passive-voice disclosures
         ("我被继父性侵了", "disclosure", "card-sexual-abuse-zh"),
         ("I was raped by my coach", "disclosure", "card-sexual-abuse-en"),
@@ -130,6 +133,17 @@ def test_situations_get_their_own_card(message: str, label: str, card: str) -> N
     assert verdict.card is not None and verdict.card[lang] == card
     reply = TRIAGER.reply(verdict, lang, KNOWLEDGE).text
     assert reply is not None and any(n in reply for n in ("110", "120", "119", "12356"))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "幼儿园老师发现孩子身上有好几处烫伤的疤 没有证据能报警吗",  # abuse, not self-harm
+        "my friend wants to die laughing at this meme",
+    ],
+)
+def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None:
+    assert TRIAGER.classify(message).label != "crisis"
 
 
 def test_a_card_written_for_the_adult_is_the_whole_reply() -> None:
