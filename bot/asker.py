@@ -12,7 +12,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "teacher",
         re.compile(
-            r"(我(们)?班(上|里)?的?(学生|孩子|同学|有个|有位|有名)|班上(有个|一个|的)?(学生|孩子)|我的学生|我是(班主任|老师)|"
+            r"(我(们)?班(上|里)?的?(学生|孩子|同学|有个|有位|有名)|班(上|里)(有个|一个|的)?(学生|孩子)|我的学生|我是(班主任|老师)|"
+            r"(有个|一个)学生(给我|跟我|对我|找我|告诉我|向我)|"
             r"作为(班主任|老师|教师)|当(班主任|老师)的|学生家长反映|给学生上|班会课|全班学生|"
             r"\bmy (students?|pupils?|class)\b|\bi('m| am) an? (teacher|head ?teacher|form tutor)\b|"
             r"\bas an? (teacher|educator)\b|\bone of my students\b|\bi teach\b)",
@@ -24,7 +25,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"(我(家)?的?(孩子|娃|儿子|女儿|闺女|小孩|宝宝|宝贝|孙子|孙女|外孙)|我家(娃|孩子|小孩|老大|老二|宝)|"
             r"(孩子|娃)他(爸|妈)|作为(家长|父母|妈妈|爸爸)|我是(家长|孩子的?(妈妈|爸爸|家长))|当(家长|父母)的|"
-            r"(儿子|女儿|闺女)(今年|才|刚|上)|"
+            r"(^|[，。,！？!?\s])(儿子|女儿|闺女)|^(孩子|娃|小孩|宝宝)|(问|跟|和|让|给|帮|带|陪|劝)(孩子|娃)(?!们)|"
             r"\bmy (son|daughter|kids?|child|children|toddler|baby|teen(ager)?|boy|girl|grand(son|daughter|child))\b|"
             r"\bas a (parent|mom|mum|dad|mother|father)\b|\bi('m| am) a (parent|mom|mum|dad|mother|father)\b|"
             r"\bour (son|daughter|kids?|child)\b)",

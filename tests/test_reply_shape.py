@@ -21,7 +21,12 @@ KNOWLEDGE = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
         ("我儿子非要去河里游泳怎么办", "parent"),
         ("我家娃最近总说活着没意思", "parent"),
         ("My daughter says she is bullied at school", "parent"),
+        ("儿子偷偷拿刀片划胳膊 我该怎么办", "parent"),  # no "我", still a parent
+        ("孩子最近总穿长袖 是不是在自残", "parent"),
+        ("怎么跟孩子聊自杀这个话题", "parent"),
         ("我们班有个学生说不想活了", "teacher"),
+        ("班里一个学生给我看了她手上的伤", "teacher"),
+        ("有个学生跟我说他被继父打", "teacher"),
         ("one of my students told me her stepfather touches her", "teacher"),
         ("我妈不让我去游泳 可同学都去", "student"),
         ("my mom hits me when she is drunk", "student"),
@@ -30,6 +35,8 @@ KNOWLEDGE = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
         ("I was bullied again today and nobody helps", "student"),
         ("我被骗了怎么办", None),
         ("萝卜刀算管制刀具吗", None),
+        ("有个孩子掉水里了", None),  # a witness, not a parent
+        ("我不想活了", None),  # the writer's own crisis never reads as an adult's
     ],
 )
 def test_who_is_asking_is_read_from_the_question(question: str, asker: str | None) -> None:

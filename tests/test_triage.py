@@ -108,6 +108,7 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         # a friend who says they want to die: the writer is told what to do for the friend
         ("同桌跟我说他想死 还不让我告诉别人", "crisis", "card-friend-crisis-zh"),
         ("my friend told me he wants to die", "crisis", "card-friend-crisis-en"),
+        ("闺蜜说她把一瓶安眠药全吃了 我在外地", "crisis", "card-friend-crisis-zh"),
         # passive-voice disclosures
         ("我被继父性侵了", "disclosure", "card-sexual-abuse-zh"),
         ("I was raped by my coach", "disclosure", "card-sexual-abuse-en"),
@@ -121,6 +122,7 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("我被几个人堵在厕所打 头在流血 躲在隔间里", "emergency", "card-beaten-now-zh"),
         ("池塘里有个小孩在扑腾 头一直往下沉 旁边没大人", "emergency", "card-drowning-rescue-zh"),
         ("a kid went under in the lake and has not come up", "emergency", "card-drowning-en"),
+        ("几个孩子在塘边玩 有个掉下去了到现在没冒头", "emergency", "card-drowning-rescue-zh"),
         ("孩子掉河里了 我要不要跳下去救他", "emergency", "card-drowning-rescue-zh"),
         ("There's a fire in my building and smoke everywhere", "emergency", "card-fire-en"),
         ("孩子不见了 找了一个小时了", "emergency", "card-missing-child-zh"),
@@ -140,6 +142,7 @@ def test_situations_get_their_own_card(message: str, label: str, card: str) -> N
     [
         "幼儿园老师发现孩子身上有好几处烫伤的疤 没有证据能报警吗",  # abuse, not self-harm
         "my friend wants to die laughing at this meme",
+        "同学把感冒药吃了就好了",
     ],
 )
 def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None:
