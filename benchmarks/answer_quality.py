@@ -55,8 +55,8 @@ def ask(assistant: Assistant, case: dict) -> Answer:
     previous = None
     if case.get("follow_up_of"):
         first = assistant.answer(case["follow_up_of"], prefs)
-        if first.sections:
-            previous = Turn(*first.sections[0], first.audience or "parent", 0.0)
+        if first.kept:
+            previous = Turn(*first.kept, first.audience or "parent", 0.0)
     return assistant.answer(case["q"], prefs, previous=previous)
 
 

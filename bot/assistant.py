@@ -48,6 +48,12 @@ class Answer:
     card: tuple[str, str] | None = None  # (document, heading) of the card section the reply leads with
 
     @property
+    def kept(self) -> tuple[str, str] | None:
+        """The section a follow-up is read with: the first section shown, or the card
+        when the card alone answered ("溺水没呼吸怎么救", then "那婴儿呢")."""
+        return (self.sections or (self.card,))[0]
+
+    @property
     def confident(self) -> bool:
         """True only when a section that answers the question is in the reply."""
         return bool(self.sections or self.card) and self.scope in ("answer", "crisis")

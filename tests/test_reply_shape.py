@@ -8,9 +8,12 @@ import pytest
 
 from bot.answer import SCREEN, key_points, locale_note, render_section
 from bot.asker import who_is_asking
+from bot.assistant import Answer
 from bot.followup import KEEP_SECONDS, Turns, is_follow_up
+from bot.triage import Verdict
 from bot.two_part import question_parts
 from index.knowledge import load_knowledge
+from index.search import SearchResult
 
 KNOWLEDGE = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
 
@@ -122,3 +125,12 @@ def test_a_long_section_stops_at_a_whole_point_within_the_screen() -> None:
 def test_the_locale_note_names_numbers_for_elsewhere() -> None:
     note = locale_note(KNOWLEDGE.hotlines)
     assert "mainland China" in note and "911" in note and "988" in note
+
+
+def test_a_follow_up_is_read_with_the_card_when_the_card_alone_answered() -> None:
+    result = SearchResult("溺水的人没呼吸了怎么救", [], True, False, 0.1)
+    card = ("card-after-rescue-zh", "人救上岸后")
+    alone = Answer(result.query, Verdict("emergency"), result, "…", "zh", (), "parent", "answer", card)
+    assert alone.kept == card
+    both = Answer(result.query, Verdict("emergency"), result, "…", "zh", (("fa-cpr-zh", "按压"),), None, "answer", card)
+    assert both.kept == ("fa-cpr-zh", "按压")

@@ -21,8 +21,8 @@ class Questions(Feature):
         prefs = Preferences(audience=profile.role or DEFAULT_ROLE, grade=profile.grade, lang=lang)
         answer = self.assistant.answer(question, prefs, previous=self.turns.recall(profile.chat_id))
         self._count(answer)
-        if answer.sections:
-            self.turns.remember(profile.chat_id, *answer.sections[0], answer.audience or DEFAULT_ROLE)
+        if answer.kept:
+            self.turns.remember(profile.chat_id, *answer.kept, answer.audience or DEFAULT_ROLE)
         if answer.verdict.urgent:
             return [Reply(answer.reply, self._urgent_buttons(answer, lang))]
         if answer.verdict.label == "check":
