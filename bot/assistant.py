@@ -25,6 +25,11 @@ from index.text import detect_lang, normalize
 
 logger = logging.getLogger(__name__)
 
+# A runner-up section scored at least this share of the chosen one is named under the
+# answer: ranking often cannot tell the two apart (rescue vs after-rescue), and a
+# heading that says the answer costs one line (benchmarks/answer_quality.py).
+RELATED_AT = 0.9
+
 # A health question always hears "see a doctor": by the topic of its answer, or by its
 # own words when nothing answers it (a diagnosis or a medicine is never ours to give).
 HEALTH_TOPICS = {"public_health"}
@@ -46,6 +51,7 @@ class Answer:
     audience: str | None = None  # who the reply speaks to: from the question, else the profile
     scope: str = "answer"  # "answer", "unsure" (nearest sections offered) or "out_of_scope"
     card: tuple[str, str] | None = None  # (document, heading) of the card section the reply leads with
+    related: tuple[str, str] | None = None  # a close runner-up section, named in one line under the answer
 
     @property
     def kept(self) -> tuple[str, str] | None:
@@ -142,15 +148,15 @@ class Assistant:
             # A child's crisis reply stands alone: never a search result under it.
             return Answer(question, verdict, result, lead or "", lang, (), audience, "crisis", shown)
         skip = {shown, (previous.doc_id, previous.heading) if follow_up and previous else None}
-        chosen = self._sections(question, result, lang, prefs, day, skip, shown)
+        chosen, related = self._sections(question, result, lang, prefs, day, skip, shown)
         # the card alone answers when search ranks it first
         answered = chosen or (result.confident and shown is not None and self._keys(result)[:1] == [shown])
         if not_held:
-            chosen, scope = chosen[:1], "unsure"
+            chosen, scope, related = chosen[:1], "unsure", None
         else:
             scope = "answer" if answered else ("out_of_scope" if result.margin < 0 else "unsure")
-        reply = self._compose(question, result, chosen, lang, lead, scope, verdict.label == "check", not_held)
-        return Answer(question, verdict, result, reply, lang, tuple(chosen), audience, scope, shown)
+        reply = self._compose(question, result, chosen, lang, lead, scope, verdict.label == "check", not_held, related)
+        return Answer(question, verdict, result, reply, lang, tuple(chosen), audience, scope, shown, related)
 
     def _embed(self, text: str) -> np.ndarray | None:
         try:
@@ -168,14 +174,15 @@ class Assistant:
         day: dt.date,
         skip: set[tuple[str, str] | None],
         card: tuple[str, str] | None = None,
-    ) -> list[tuple[str, str]]:
+    ) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
         """The sections that answer: the best one, and the best for a second question
-        asked in the same message when that is another section. When search ranks the
+        asked in the same message when that is another section; and the runner-up
+        worth naming under them (RELATED_AT). When search ranks the
         card the reply leads with first, the card is its answer; a section ranked below
         it is shown only when it is about the same thing (the card's topic): else the
         reply to a charcoal-burner headache went on about fever medicine."""
         if not result.confident:
-            return []
+            return [], None
         keys = self._keys(result)
         if card and keys and keys[0] == card:
             topic = self.knowledge.document(card[0]).meta.topic
@@ -193,8 +200,21 @@ class Assistant:
                 if best and part.confident:
                     picks.append(best)
             if len(picks) == 2:
-                chosen = picks
-        return chosen
+                return picks, None
+        return chosen, self._runner_up(result, keys, chosen, skip)
+
+    @staticmethod
+    def _runner_up(
+        result: SearchResult,
+        keys: list[tuple[str, str]],
+        chosen: list[tuple[str, str]],
+        skip: set[tuple[str, str] | None],
+    ) -> tuple[str, str] | None:
+        score = {(h.chunk.doc_id, h.chunk.section): h.score for h in result.hits}
+        rest = [k for k in keys if k not in skip and k not in chosen]
+        if not chosen or not rest or score[chosen[0]] <= 0:
+            return None
+        return rest[0] if score[rest[0]] >= RELATED_AT * score[chosen[0]] else None
 
     @staticmethod
     def _keys(result: SearchResult) -> list[tuple[str, str]]:
@@ -210,6 +230,7 @@ class Assistant:
         scope: str,
         check: bool,
         not_held: bool = False,
+        related: tuple[str, str] | None = None,
     ) -> str:
         hotlines = self.knowledge.hotlines
         parts = [lead] if lead else []
@@ -229,6 +250,8 @@ class Assistant:
             # after a check-in, never "outside what I can help with": someone may be in danger
             off = scope == "out_of_scope" and not check
             parts.append(text("out_of_scope", lang) if off else not_confident(hotlines, lang))
+        if related:
+            parts.append(text("related", lang, heading=related[1]))
         if topics & HEALTH_TOPICS or _HEALTH_WORDS.search(question):
             parts.append(text("see_doctor", lang))
         reply = "\n\n".join(parts)

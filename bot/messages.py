@@ -14,6 +14,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "That is outside what I can help with: I only answer safety questions from students, parents and "
         "teachers, such as drowning, bullying, traffic, mental health, fraud and safety at home.",
     },
+    "related": {"zh": "相关：{heading}", "en": "Related: {heading}"},
     "not_held": {
         "zh": "这类信息我这里没有：我不推荐品牌和商品，也不知道各地具体的地点、时间、价格和报名办法，"
         "请问学校、社区或当地的官方渠道。",

@@ -147,3 +147,16 @@ def test_a_request_for_a_brand_says_we_do_not_hold_it_and_offers_the_nearest(dia
     assert not traditional.confident and traditional.reply.startswith("这类信息我这里没有")
     english = dialogue.assistant.answer("how much does a child car seat cost", Preferences(audience="parent"))
     assert not english.confident and english.reply.startswith("I don't have that kind of information")
+
+
+def test_a_close_runner_up_is_named_under_the_answer_one_tap_away(dialogue: Dialogue) -> None:
+    """Ranking cannot always tell two sections apart: the second is named in one line
+    (its heading says the answer) with a button that opens it."""
+    question = "孩子发烧几天能回学校"
+    answer = dialogue.assistant.answer(question, Preferences(audience="parent"))
+    assert answer.related is not None and answer.related not in answer.sections
+    reply = ask(dialogue, question)
+    assert f"相关：{answer.related[1]}" in reply.text
+    doc = dialogue.assistant.knowledge.document(answer.related[0])
+    index = next(i for i, s in enumerate(doc.sections) if s.heading == answer.related[1])
+    assert f"sec:{doc.meta.id}:{index}" in datas(reply)

@@ -3,12 +3,13 @@ their memory, two questions in one message, a section whole within one screen, a
 the locale note for English readers."""
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from bot.answer import SCREEN, key_points, locale_note, render_section
 from bot.asker import who_is_asking
-from bot.assistant import Answer
+from bot.assistant import Answer, Assistant
 from bot.followup import KEEP_SECONDS, Turns, is_follow_up
 from bot.triage import Verdict
 from bot.two_part import question_parts
@@ -134,3 +135,15 @@ def test_a_follow_up_is_read_with_the_card_when_the_card_alone_answered() -> Non
     assert alone.kept == card
     both = Answer(result.query, Verdict("emergency"), result, "…", "zh", (("fa-cpr-zh", "按压"),), None, "answer", card)
     assert both.kept == ("fa-cpr-zh", "按压")
+
+
+def test_only_a_close_runner_up_is_named() -> None:
+    def hit(doc: str, section: str, score: float) -> SimpleNamespace:
+        return SimpleNamespace(chunk=SimpleNamespace(doc_id=doc, section=section), score=score)
+
+    keys = [("a", "1"), ("b", "2")]
+    close = SimpleNamespace(hits=[hit("a", "1", 0.050), hit("b", "2", 0.046)])
+    far = SimpleNamespace(hits=[hit("a", "1", 0.050), hit("b", "2", 0.030)])
+    assert Assistant._runner_up(close, keys, [("a", "1")], {None}) == ("b", "2")  # type: ignore[arg-type]
+    assert Assistant._runner_up(far, keys, [("a", "1")], {None}) is None  # type: ignore[arg-type]
+    assert Assistant._runner_up(close, keys, [("a", "1")], {("b", "2")}) is None  # type: ignore[arg-type]

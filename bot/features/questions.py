@@ -76,6 +76,10 @@ class Questions(Feature):
                 related.append(hit.chunk.doc_id)
         related = [r for r in dict.fromkeys(related) if r not in {d for d, _ in answer.sections}][:2]
         rows: list[tuple[Button, ...]] = [(Button(text("btn_more", lang), encode("full", doc.meta.id)),)]
+        if answer.related and (other := self._document(answer.related[0])) is not None:
+            # the section named under the answer, one tap away
+            at = next((i for i, s in enumerate(other.sections) if s.heading == answer.related[1]), 0)
+            rows.append((Button(f"📌 {answer.related[1]}", encode("sec", other.meta.id, at)),))
         rows += [(Button(f"🔗 {self._title(r)}", encode("doc", r)),) for r in related]
         rows.append(
             (
