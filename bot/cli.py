@@ -76,7 +76,7 @@ def ask(
     as_json: bool,
 ) -> None:
     """Answer QUESTION, or one question per line from stdin."""
-    from bot.assistant import Assistant
+    from bot.engine.answering.assistant import Assistant
 
     questions = list(_questions(question))
     assistant = Assistant.open(settings)
@@ -132,8 +132,8 @@ def kb() -> None:
 @click.pass_obj
 def kb_check(settings: Settings) -> None:
     """Validate every knowledge file; exit 2 on any problem."""
+    from bot.engine.triage import load_triage_file
     from bot.lessons import lesson_problems
-    from bot.triage import load_triage_file
 
     knowledge = load_knowledge(settings.knowledge_dir)
     quizzes = load_quizzes(settings.knowledge_dir, knowledge.hotlines, {d.meta.id for d in knowledge.documents})

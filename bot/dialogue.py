@@ -11,9 +11,10 @@ Telegram's 64 bytes), so no conversation state has to survive between steps."""
 
 from functools import partial
 
-from bot.assistant import Assistant
 from bot.callbacks import Press, decode
 from bot.contract import Attachment, Button, Incoming, QuizPoll, Reply
+from bot.engine.answering.assistant import Assistant
+from bot.engine.answering.followup import Turns
 from bot.features.admin import Admin
 from bot.features.base import DEFAULT_ROLE, Context, Feature
 from bot.features.browse import Browsing
@@ -22,11 +23,10 @@ from bot.features.onboarding import Onboarding
 from bot.features.questions import Questions
 from bot.features.quiz import QUIZ_LENGTH, Quiz, QuizRun
 from bot.features.subscriptions import Subscriptions
-from bot.followup import Turns
 from bot.lessons import LessonMaker
-from bot.messages import interface_language, text
 from bot.reminders import ReminderBook
 from bot.store import Profile, Store
+from bot.texts import interface_language, text
 
 FEATURES: tuple[type[Feature], ...] = (Onboarding, Browsing, Questions, Subscriptions, Admin, Quiz, Lessons)
 

@@ -23,7 +23,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from pydantic import Field, ValidationError
 
-from bot.answer import key_points
+from bot.engine.answering.answer import key_points
 from index.errors import BadInputError, KnowledgeError
 from index.hotlines import Hotlines
 from index.knowledge import Document, Knowledge, Problem, yaml_problem

@@ -17,7 +17,7 @@ import jinja2
 import yaml
 from pydantic import AfterValidator, Field, ValidationError, model_validator
 
-from bot.answer import key_points
+from bot.engine.answering.answer import key_points
 from index.errors import KnowledgeError
 from index.knowledge import Knowledge, yaml_problem
 from index.models import Strict

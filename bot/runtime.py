@@ -18,9 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import TypeVar
 
-from bot.assistant import Assistant
 from bot.contract import Incoming, Reply
 from bot.dialogue import Dialogue
+from bot.engine.answering.assistant import Assistant
 from bot.flood import FloodGate
 from bot.lessons import LessonMaker
 from bot.reminders import TZ, Occurrence, ReminderBook, due, load_reminders

@@ -32,9 +32,9 @@ from tqdm import tqdm
 from bot.callbacks import encode
 from bot.contract import Button, Reply
 from bot.delivery import Blocked, Deliverer, Failed, RetryAfter, Sent
-from bot.messages import text
 from bot.reminders import ReminderBook, in_quiet_hours
 from bot.store import OutboxRow, Store
+from bot.texts import text
 
 logger = logging.getLogger(__name__)
 

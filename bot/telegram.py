@@ -32,12 +32,12 @@ from telegram.ext import (
 
 from bot.contract import Incoming, Reply
 from bot.logs import keep_secret
-from bot.messages import COMMANDS, interface_language
 from bot.reminders import ReminderBook
 from bot.runtime import Runtime
 from bot.sender import OutboxSender
 from bot.settings import Settings
 from bot.telegram_delivery import deliverers, escape, make_bot, markup, seconds_of
+from bot.texts import COMMANDS, interface_language
 from bot.textsplit import split_text
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from bot.contract import Button, Incoming, QuizPoll, Reply
 from bot.dialogue import Dialogue, QuizRun
-from bot.messages import text
+from bot.texts import text
 
 TERMINAL_CHAT_ID = 0
 

@@ -134,8 +134,8 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str])
 
 @pytest.fixture(scope="session")
 def real_assistant(real_index):
-    from bot.assistant import Assistant
-    from bot.triage import Triager
+    from bot.engine.answering.assistant import Assistant
+    from bot.engine.triage import Triager
     from index.knowledge import load_knowledge
 
     knowledge = load_knowledge(REPO_KNOWLEDGE)

@@ -193,7 +193,7 @@ def test_cold_ask_in_a_new_process(real_data_dir, monkeypatch) -> None:
 def test_answering_with_the_default_embedder_never_imports_torch(real_data_dir, monkeypatch) -> None:
     monkeypatch.setenv("SAFEBOT_DATA_DIR", str(real_data_dir))
     code = (
-        "import sys; from bot.assistant import Assistant; from bot.settings import Settings; "
+        "import sys; from bot.engine.answering.assistant import Assistant; from bot.settings import Settings; "
         "Assistant.open(Settings.from_env()).answer('溺水'); print(sorted(m for m in sys.modules "
         "if m.split('.')[0] in ('torch', 'sentence_transformers', 'transformers')))"
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from docx import Document as Docx
 
-from bot.answer import key_points
+from bot.engine.answering.answer import key_points
 from bot.lessons import FORMATS, GRADES, KINDS, LessonMaker, LessonRequest, lesson_problems
 from bot.settings import REPO_KNOWLEDGE
 from index.errors import BadInputError, KnowledgeError

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import SCREEN, key_points, locale_note, render_section
-from bot.asker import who_is_asking
-from bot.followup import KEEP_SECONDS, Turns, is_follow_up
-from bot.two_part import question_parts
+from bot.engine.answering.answer import SCREEN, key_points, locale_note, render_section
+from bot.engine.answering.asker import who_is_asking
+from bot.engine.answering.followup import KEEP_SECONDS, Turns, is_follow_up
+from bot.engine.answering.two_part import question_parts
 from index.knowledge import load_knowledge
 
 KNOWLEDGE = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")

@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 from bot.dialogue import FEATURES
-from bot.messages import COMMANDS
+from bot.texts import COMMANDS
 
 
 def test_no_two_features_claim_a_command_or_a_button_kind() -> None:

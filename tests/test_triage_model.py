@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import yaml
 
-from bot.assistant import Assistant
 from bot.dialogue import Dialogue, Incoming
+from bot.engine.answering.assistant import Assistant
+from bot.engine.triage import Triager, load_triage_file
 from bot.settings import REPO_KNOWLEDGE
 from bot.store import Store
-from bot.triage import Triager, load_triage_file
 from index.build import _embed
 from index.knowledge import Problem, load_knowledge
 from index.text import normalize

@@ -7,7 +7,7 @@ from typing import ClassVar
 from bot.callbacks import Press, encode
 from bot.contract import Button, Reply
 from bot.features.base import ButtonHandler, CommandHandler, Context, Feature
-from bot.messages import text
+from bot.texts import text
 
 logger = logging.getLogger(__name__)
 

@@ -5,14 +5,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from bot.assistant import Assistant
 from bot.callbacks import Press, encode
 from bot.contract import Button, Reply
-from bot.followup import Turns
+from bot.engine.answering.assistant import Assistant
+from bot.engine.answering.followup import Turns
 from bot.lessons import LessonMaker
-from bot.messages import label, text
 from bot.reminders import ReminderBook
 from bot.store import Profile, Store
+from bot.texts import label, text
 from index.knowledge import Document
 from index.vocab import TOPIC_LABELS
 

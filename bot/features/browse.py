@@ -3,11 +3,11 @@ section with its neighbours, and "📖" the whole document."""
 
 from typing import ClassVar
 
-from bot.answer import render_section
 from bot.callbacks import Press, encode
 from bot.contract import Button, Reply
+from bot.engine.answering.answer import render_section
 from bot.features.base import DEFAULT_ROLE, ButtonHandler, CommandHandler, Context, Feature
-from bot.messages import text
+from bot.texts import text
 from index.vocab import TOPIC_LABELS
 
 

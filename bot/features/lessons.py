@@ -8,7 +8,7 @@ from bot.callbacks import Press, encode
 from bot.contract import Attachment, Button, Reply
 from bot.features.base import ButtonHandler, CommandHandler, Context, Feature, Rows
 from bot.lessons import FORMATS, GRADES, KINDS, LessonRequest
-from bot.messages import label, text
+from bot.texts import label, text
 from index.vocab import TOPIC_LABELS
 
 

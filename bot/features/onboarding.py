@@ -6,8 +6,8 @@ from typing import ClassVar
 from bot.callbacks import Press, encode
 from bot.contract import Button, Reply
 from bot.features.base import DEFAULT_ROLE, ButtonHandler, CommandHandler, Context, Feature
-from bot.messages import label, text
 from bot.store import Profile
+from bot.texts import label, text
 from index.vocab import AUDIENCES, GRADES, LANGS
 
 

@@ -8,7 +8,7 @@ from typing import ClassVar
 from bot.callbacks import Press, encode
 from bot.contract import Button, QuizPoll, Reply
 from bot.features.base import ButtonHandler, CommandHandler, Context, Feature
-from bot.messages import text
+from bot.texts import text
 from index.vocab import TOPIC_LABELS
 
 QUIZ_LENGTH = 5

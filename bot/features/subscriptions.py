@@ -6,8 +6,8 @@ from typing import ClassVar
 from bot.callbacks import Press, encode
 from bot.contract import Button, Reply
 from bot.features.base import DEFAULT_ROLE, ButtonHandler, CommandHandler, Context, Feature, Rows
-from bot.messages import text
 from bot.reminders import upcoming
+from bot.texts import text
 from index.vocab import TOPIC_LABELS
 
 

@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.assistant import Assistant
+from bot.engine.answering.assistant import Assistant
 from bot.http import schemas as s
 from bot.http.api import State, router
 from bot.http.config import HttpSettings

@@ -4,7 +4,7 @@ advice: every line comes from a knowledge section, a triage card or the hotline 
 
 import re
 
-from bot.messages import text
+from bot.texts import text
 from index.hotlines import Hotlines
 from index.knowledge import Document, Section
 from index.vocab import TOPIC_LABELS

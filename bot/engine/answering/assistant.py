@@ -9,13 +9,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.answer import SCREEN, locale_note, not_confident, render_section
-from bot.asker import who_is_asking
-from bot.followup import Turn, is_follow_up
-from bot.messages import text
+from bot.engine.answering.answer import SCREEN, locale_note, not_confident, render_section
+from bot.engine.answering.asker import who_is_asking
+from bot.engine.answering.followup import Turn, is_follow_up
+from bot.engine.answering.two_part import question_parts
+from bot.engine.triage import ADULTS, NONE, Triager, Verdict
 from bot.settings import Settings
-from bot.triage import ADULTS, NONE, Triager, Verdict
-from bot.two_part import question_parts
+from bot.texts import text
 from index import Preferences, SearchIndex, SearchResult, open_index
 from index.embedders import get_embedder
 from index.errors import BadInputError, KnowledgeError

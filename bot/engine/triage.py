@@ -20,7 +20,7 @@ import numpy as np
 import yaml
 from pydantic import Field, ValidationError, field_validator
 
-from bot.answer import key_points
+from bot.engine.answering.answer import key_points
 from index.errors import KnowledgeError
 from index.knowledge import Knowledge, yaml_problem
 from index.models import Localized, Strict
