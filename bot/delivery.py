@@ -11,7 +11,7 @@ went, in one small result type, so the sender never sees a channel's own errors.
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.contract import Reply
+from bot.engine.contract import Reply
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import TypeVar
 
-from bot.contract import Incoming, Reply
-from bot.dialogue import Dialogue
 from bot.engine.answering.assistant import Assistant
-from bot.flood import FloodGate
+from bot.engine.contract import Incoming, Reply
+from bot.engine.flood import FloodGate
+from bot.engine.router import Dialogue
 from bot.lessons import LessonMaker
 from bot.reminders import TZ, Occurrence, ReminderBook, due, load_reminders
 from bot.settings import Settings

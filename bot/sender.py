@@ -29,9 +29,9 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from tqdm import tqdm
 
-from bot.callbacks import encode
-from bot.contract import Button, Reply
 from bot.delivery import Blocked, Deliverer, Failed, RetryAfter, Sent
+from bot.engine.callbacks import encode
+from bot.engine.contract import Button, Reply
 from bot.reminders import ReminderBook, in_quiet_hours
 from bot.store import OutboxRow, Store
 from bot.texts import text

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialogue import Dialogue, Incoming, Reply
+from bot.engine.router import Dialogue, Incoming, Reply
 from bot.store import Store
 from index import Preferences
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from telegram import error as tg
 
-from bot.contract import Button, Reply
 from bot.delivery import Blocked, Failed, Result, RetryAfter, Sent
+from bot.engine.contract import Button, Reply
 from bot.reminders import TZ
 from bot.sender import OutboxSender
 from bot.store import MIGRATIONS, Profile, Store

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialogue import Dialogue, Incoming, Reply
+from bot.engine.router import Dialogue, Incoming, Reply
 from bot.store import Store
 
 CHAT = 4242

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.flood import FloodGate
+from bot.engine.flood import FloodGate
 from bot.settings import Settings
 from bot.store import Store
 from tests.fake_telegram import TOKEN, BotThread, FakeTelegram

@@ -5,7 +5,7 @@ import io
 import re
 from pathlib import Path
 
-from bot.dialogue import Dialogue
+from bot.engine.router import Dialogue
 from bot.store import Store
 from bot.terminal import run_chat
 

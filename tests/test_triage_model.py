@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import yaml
 
-from bot.dialogue import Dialogue, Incoming
 from bot.engine.answering.assistant import Assistant
+from bot.engine.router import Dialogue, Incoming
 from bot.engine.triage import Triager, load_triage_file
 from bot.settings import REPO_KNOWLEDGE
 from bot.store import Store

@@ -3,10 +3,10 @@ section with its neighbours, and "📖" the whole document."""
 
 from typing import ClassVar
 
-from bot.callbacks import Press, encode
-from bot.contract import Button, Reply
 from bot.engine.answering.answer import render_section
-from bot.features.base import DEFAULT_ROLE, ButtonHandler, CommandHandler, Context, Feature
+from bot.engine.callbacks import Press, encode
+from bot.engine.contract import Button, Reply
+from bot.engine.features.base import DEFAULT_ROLE, ButtonHandler, CommandHandler, Context, Feature
 from bot.texts import text
 from index.vocab import TOPIC_LABELS
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from bot.contract import Incoming, Reply
+from bot.engine.contract import Incoming, Reply
 from bot.http import schemas as s
 from bot.http.config import HttpSettings
 from bot.http.files import FileShelf

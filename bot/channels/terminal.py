@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from bot.contract import Button, Incoming, QuizPoll, Reply
-from bot.dialogue import Dialogue, QuizRun
+from bot.engine.contract import Button, Incoming, QuizPoll, Reply
+from bot.engine.router import Dialogue, QuizRun
 from bot.texts import text
 
 TERMINAL_CHAT_ID = 0

@@ -4,9 +4,9 @@ then send or cancel) and /stats. Anyone else is refused and the attempt counted.
 import logging
 from typing import ClassVar
 
-from bot.callbacks import Press, encode
-from bot.contract import Button, Reply
-from bot.features.base import ButtonHandler, CommandHandler, Context, Feature
+from bot.engine.callbacks import Press, encode
+from bot.engine.contract import Button, Reply
+from bot.engine.features.base import ButtonHandler, CommandHandler, Context, Feature
 from bot.texts import text
 
 logger = logging.getLogger(__name__)

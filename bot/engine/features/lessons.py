@@ -4,9 +4,9 @@ is kept between presses."""
 
 from typing import ClassVar
 
-from bot.callbacks import Press, encode
-from bot.contract import Attachment, Button, Reply
-from bot.features.base import ButtonHandler, CommandHandler, Context, Feature, Rows
+from bot.engine.callbacks import Press, encode
+from bot.engine.contract import Attachment, Button, Reply
+from bot.engine.features.base import ButtonHandler, CommandHandler, Context, Feature, Rows
 from bot.lessons import FORMATS, GRADES, KINDS, LessonRequest
 from bot.texts import label, text
 from index.vocab import TOPIC_LABELS

@@ -5,10 +5,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from bot.callbacks import Press, encode
-from bot.contract import Button, Reply
 from bot.engine.answering.assistant import Assistant
 from bot.engine.answering.followup import Turns
+from bot.engine.callbacks import Press, encode
+from bot.engine.contract import Button, Reply
 from bot.lessons import LessonMaker
 from bot.reminders import ReminderBook
 from bot.store import Profile, Store
@@ -36,7 +36,7 @@ class Context:
 
 
 class Feature:
-    """A part of the engine. The engine (`bot.dialogue.Dialogue`) is every feature at
+    """A part of the engine. The engine (`bot.engine.router.Dialogue`) is every feature at
     once and sets these attributes; a feature lists what it answers in `commands`
     (without the '/') and `buttons` (by the kind of their data)."""
 

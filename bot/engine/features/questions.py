@@ -4,11 +4,11 @@ counted, never the text of a question."""
 
 from typing import ClassVar
 
-from bot.callbacks import Press, encode
-from bot.contract import Button, Reply
 from bot.engine.answering.assistant import Answer
+from bot.engine.callbacks import Press, encode
+from bot.engine.contract import Button, Reply
+from bot.engine.features.base import DEFAULT_ROLE, ButtonHandler, Context, Feature, Rows
 from bot.engine.triage import SEVERITY, Verdict
-from bot.features.base import DEFAULT_ROLE, ButtonHandler, Context, Feature, Rows
 from bot.texts import text
 from index import Preferences
 from index.text import detect_lang

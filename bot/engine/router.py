@@ -3,26 +3,26 @@ A channel turns what a user did into an `Incoming` and sends the `Reply`s back; 
 engine never knows whether that was Telegram or a terminal, so it is tested alone.
 Replies are whole: each channel splits them for its own limits and escapes them.
 
-This module is the router. The features live in `bot/features/` (onboarding and
+This module is the router. The features live in `bot/engine/features/` (onboarding and
 settings, questions, browsing, reminders, admin, quiz, lessons), each naming the commands
 and button kinds it answers. Button data is short and self-describing
-("doc:drowning-parent-zh"), encoded and decoded in `bot.callbacks` (which checks
+("doc:drowning-parent-zh"), encoded and decoded in `bot.engine.callbacks` (which checks
 Telegram's 64 bytes), so no conversation state has to survive between steps."""
 
 from functools import partial
 
-from bot.callbacks import Press, decode
-from bot.contract import Attachment, Button, Incoming, QuizPoll, Reply
 from bot.engine.answering.assistant import Assistant
 from bot.engine.answering.followup import Turns
-from bot.features.admin import Admin
-from bot.features.base import DEFAULT_ROLE, Context, Feature
-from bot.features.browse import Browsing
-from bot.features.lessons import Lessons
-from bot.features.onboarding import Onboarding
-from bot.features.questions import Questions
-from bot.features.quiz import QUIZ_LENGTH, Quiz, QuizRun
-from bot.features.subscriptions import Subscriptions
+from bot.engine.callbacks import Press, decode
+from bot.engine.contract import Attachment, Button, Incoming, QuizPoll, Reply
+from bot.engine.features.admin import Admin
+from bot.engine.features.base import DEFAULT_ROLE, Context, Feature
+from bot.engine.features.browse import Browsing
+from bot.engine.features.lessons import Lessons
+from bot.engine.features.onboarding import Onboarding
+from bot.engine.features.questions import Questions
+from bot.engine.features.quiz import QUIZ_LENGTH, Quiz, QuizRun
+from bot.engine.features.subscriptions import Subscriptions
 from bot.lessons import LessonMaker
 from bot.reminders import ReminderBook
 from bot.store import Profile, Store

@@ -3,9 +3,9 @@ and school stage by buttons), /help, /about, /settings, /forget."""
 
 from typing import ClassVar
 
-from bot.callbacks import Press, encode
-from bot.contract import Button, Reply
-from bot.features.base import DEFAULT_ROLE, ButtonHandler, CommandHandler, Context, Feature
+from bot.engine.callbacks import Press, encode
+from bot.engine.contract import Button, Reply
+from bot.engine.features.base import DEFAULT_ROLE, ButtonHandler, CommandHandler, Context, Feature
 from bot.store import Profile
 from bot.texts import label, text
 from index.vocab import AUDIENCES, GRADES, LANGS

@@ -30,7 +30,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.contract import Incoming, Reply
+from bot.engine.contract import Incoming, Reply
 from bot.logs import keep_secret
 from bot.reminders import ReminderBook
 from bot.runtime import Runtime

@@ -3,9 +3,9 @@ buttons), /unsubscribe, /reminders (what comes and when), and the 已阅 button.
 
 from typing import ClassVar
 
-from bot.callbacks import Press, encode
-from bot.contract import Button, Reply
-from bot.features.base import DEFAULT_ROLE, ButtonHandler, CommandHandler, Context, Feature, Rows
+from bot.engine.callbacks import Press, encode
+from bot.engine.contract import Button, Reply
+from bot.engine.features.base import DEFAULT_ROLE, ButtonHandler, CommandHandler, Context, Feature, Rows
 from bot.reminders import upcoming
 from bot.texts import text
 from index.vocab import TOPIC_LABELS

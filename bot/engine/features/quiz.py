@@ -5,9 +5,9 @@ quiz through a `QuizRun`, so the engine judges each answer and keeps the score."
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.callbacks import Press, encode
-from bot.contract import Button, QuizPoll, Reply
-from bot.features.base import ButtonHandler, CommandHandler, Context, Feature
+from bot.engine.callbacks import Press, encode
+from bot.engine.contract import Button, QuizPoll, Reply
+from bot.engine.features.base import ButtonHandler, CommandHandler, Context, Feature
 from bot.texts import text
 from index.vocab import TOPIC_LABELS
 

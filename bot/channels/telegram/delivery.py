@@ -13,8 +13,8 @@ from telegram import error as tg
 from telegram.constants import ParseMode
 
 from bot.aiohttp_request import AiohttpRequest
-from bot.contract import Button, Reply
 from bot.delivery import Blocked, Failed, Result, RetryAfter, Sent
+from bot.engine.contract import Button, Reply
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
