@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+from bot.channels.telegram.delivery import deliverers, make_bot  # noqa: E402
 from bot.reminders import TZ, load_reminders  # noqa: E402
 from bot.sender import DEFAULT_RATE, OutboxSender  # noqa: E402
 from bot.settings import REPO_KNOWLEDGE, Settings  # noqa: E402
 from bot.store import Store  # noqa: E402
-from bot.telegram_delivery import deliverers, make_bot  # noqa: E402
 from index.knowledge import load_knowledge  # noqa: E402
 from tests.fake_telegram import TOKEN, FakeTelegram  # noqa: E402
 

@@ -163,8 +163,8 @@ def kb_check(settings: Settings) -> None:
 @click.pass_obj
 def chat(settings: Settings) -> None:
     """Chat in the terminal with the same dialogue as the bot (works on a pipe too)."""
+    from bot.channels.terminal import run_chat
     from bot.runtime import Runtime
-    from bot.terminal import run_chat
 
     with Runtime(settings) as runtime:
         interactive = sys.stdin.isatty()
@@ -185,7 +185,7 @@ def run(settings: Settings) -> None:
     from telegram import Update
     from telegram.error import InvalidToken
 
-    from bot.telegram import build_application
+    from bot.channels.telegram.app import build_application
 
     try:
         if settings.webhook_url:
@@ -199,8 +199,8 @@ def run(settings: Settings) -> None:
 def _serve_http(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
-    from bot.http import create_app
-    from bot.http.config import HttpSettings
+    from bot.channels.http import create_app
+    from bot.channels.http.config import HttpSettings
 
     http = HttpSettings.from_env()
     keep_secret([http.session_secret])
@@ -368,8 +368,8 @@ async def _send(settings: Settings, store: "Store", book: "ReminderBook", now: d
     from telegram import Bot
     from telegram.error import InvalidToken
 
+    from bot.channels.telegram.delivery import deliverers, make_bot
     from bot.sender import OutboxSender
-    from bot.telegram_delivery import deliverers, make_bot
 
     bot: Bot = make_bot(settings)
     try:

@@ -14,10 +14,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.http import create_app
-from bot.http.config import HttpSettings, parse_keys
-from bot.http.files import FileShelf
-from bot.http.security import RateLimiter, Sessions
+from bot.channels.http import create_app
+from bot.channels.http.config import HttpSettings, parse_keys
+from bot.channels.http.files import FileShelf
+from bot.channels.http.security import RateLimiter, Sessions
 from bot.reminders import Occurrence, upcoming
 from bot.runtime import Runtime
 from bot.settings import Settings

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
+from bot.channels.telegram.delivery import deliverers, make_bot
 from bot.reminders import TZ
 from bot.sender import OutboxSender, TokenBucket
 from bot.settings import Settings
 from bot.store import Profile, Store
-from bot.telegram_delivery import deliverers, make_bot
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 SUBSCRIBERS = 2000

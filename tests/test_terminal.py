@@ -5,9 +5,9 @@ import io
 import re
 from pathlib import Path
 
+from bot.channels.terminal import run_chat
 from bot.engine.router import Dialogue
 from bot.store import Store
-from bot.terminal import run_chat
 
 
 def chat(real_assistant, tmp_path: Path, script: str) -> str:

@@ -13,8 +13,8 @@ import playwright.sync_api as pw
 import pytest
 import uvicorn
 
-from bot.http import create_app
-from bot.http.config import HttpSettings
+from bot.channels.http import create_app
+from bot.channels.http.config import HttpSettings
 from bot.settings import Settings
 from bot.store import Store
 

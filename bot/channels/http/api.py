@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from bot.channels.http import schemas as s
+from bot.channels.http.config import HttpSettings
+from bot.channels.http.files import FileShelf
+from bot.channels.http.security import COOKIE, Principal, RateLimiter, Sessions, find_principal, retry_after
 from bot.engine.contract import Incoming, Reply
-from bot.http import schemas as s
-from bot.http.config import HttpSettings
-from bot.http.files import FileShelf
-from bot.http.security import COOKIE, Principal, RateLimiter, Sessions, find_principal, retry_after
 from bot.lessons import FORMATS, GRADES, KINDS, LessonRequest
 from bot.reminders import TZ, upcoming
 from bot.runtime import Runtime

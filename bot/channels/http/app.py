@@ -1,5 +1,5 @@
 """One ASGI app for the HTTP channel: the API under /api/v1, /healthz and /readyz, the
-web chat page at / (plain files from bot/http/static, nothing from elsewhere), and the
+web chat page at / (plain files from bot/channels/http/static, nothing from elsewhere), and the
 Telegram webhook when TELEGRAM_BOT_TOKEN and SAFEBOT_WEBHOOK_URL are set. Every part
 shares one runtime (store, engine worker), opened and closed by the app's lifespan."""
 
@@ -18,10 +18,10 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.channels.http import schemas as s
+from bot.channels.http.api import State, router
+from bot.channels.http.config import HttpSettings
 from bot.engine.answering.assistant import Assistant
-from bot.http import schemas as s
-from bot.http.api import State, router
-from bot.http.config import HttpSettings
 from bot.runtime import EngineBusy, Runtime
 from bot.settings import Settings
 from index.errors import BadInputError
@@ -162,7 +162,7 @@ def create_app(
     runtime = Runtime(settings, assistant, clock=clock, queue=http.queue)
     webhook = None
     if settings.telegram_token and settings.webhook_url:
-        from bot.telegram import Webhook
+        from bot.channels.telegram.app import Webhook
 
         webhook = Webhook(settings, runtime)
 

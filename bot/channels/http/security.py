@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.http.config import HttpSettings
+from bot.channels.http.config import HttpSettings
 
 COOKIE = "safebot_session"
 WEB_CHANNEL = "web"

@@ -30,15 +30,15 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.telegram.delivery import deliverers, escape, make_bot, markup, seconds_of
+from bot.channels.textsplit import split_text
 from bot.engine.contract import Incoming, Reply
 from bot.logs import keep_secret
 from bot.reminders import ReminderBook
 from bot.runtime import Runtime
 from bot.sender import OutboxSender
 from bot.settings import Settings
-from bot.telegram_delivery import deliverers, escape, make_bot, markup, seconds_of
 from bot.texts import COMMANDS, interface_language
-from bot.textsplit import split_text
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram import error as tg
 from telegram.constants import ParseMode
 
-from bot.aiohttp_request import AiohttpRequest
+from bot.channels.telegram.request import AiohttpRequest
 from bot.delivery import Blocked, Failed, Result, RetryAfter, Sent
 from bot.engine.contract import Button, Reply
 from bot.settings import Settings
@@ -64,7 +64,7 @@ class TelegramDeliverer:
 
 def make_bot(settings: Settings, connections: int = 8, read_timeout: float = 5.0) -> Bot:
     """A Bot for the outbox sender (`send-due` and the bot's sender task): aiohttp
-    networking with a connection for each message in flight (see bot/aiohttp_request.py)."""
+    networking with a connection for each message in flight (see bot/channels/telegram/request.py)."""
     request = AiohttpRequest(connections=connections, read_timeout=read_timeout)
     if settings.telegram_base_url:
         base = settings.telegram_base_url.rstrip("/")
