@@ -26,8 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 
 from bot.channels.telegram.delivery import deliverers, make_bot  # noqa: E402
-from bot.reminders import TZ, load_reminders  # noqa: E402
-from bot.sender import DEFAULT_RATE, OutboxSender  # noqa: E402
+from bot.reminders.book import load_reminders  # noqa: E402
+from bot.reminders.schedule import TZ  # noqa: E402
+from bot.reminders.sender import DEFAULT_RATE, OutboxSender  # noqa: E402
 from bot.settings import REPO_KNOWLEDGE, Settings  # noqa: E402
 from bot.store import Store  # noqa: E402
 from index.knowledge import load_knowledge  # noqa: E402

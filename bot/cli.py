@@ -24,9 +24,9 @@ from index.triage_model import load_examples
 from index.vocab import AUDIENCES, GRADES, LANGS
 
 if TYPE_CHECKING:
-    from bot.reminders import ReminderBook
+    from bot.reminders.book import ReminderBook
+    from bot.reminders.sender import Summary
     from bot.runtime import Runtime
-    from bot.sender import Summary
     from bot.store import Store
 
 logger = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ def kb_check(settings: Settings) -> None:
     if not errors:
         load_triage_file(settings.knowledge_dir / "triage.yaml", knowledge)
         if (settings.knowledge_dir / "reminders.yaml").exists():
-            from bot.reminders import load_reminders
+            from bot.reminders.book import load_reminders
 
             load_reminders(knowledge, settings.calendar_file)
     if errors:
@@ -287,7 +287,7 @@ def _book(runtime: "Runtime") -> "ReminderBook":
 
 
 def _parse_time(value: str | None) -> dt.datetime:
-    from bot.reminders import TZ
+    from bot.reminders.schedule import TZ
 
     if value is None:
         return dt.datetime.now(TZ)
@@ -305,7 +305,7 @@ def _parse_time(value: str | None) -> dt.datetime:
 @click.pass_obj
 def reminders_upcoming(settings: Settings, start: str, days: int, as_json: bool) -> None:
     """What will be sent, when, and to how many subscribers."""
-    from bot.reminders import upcoming
+    from bot.reminders.schedule import upcoming
     from bot.runtime import Runtime
 
     try:
@@ -340,7 +340,7 @@ def reminders_send_due(settings: Settings, now_text: str | None, dry_run: bool, 
     """Queue every reminder that is due and send the outbox (for cron or a systemd timer)."""
     import asyncio
 
-    from bot.reminders import due
+    from bot.reminders.schedule import due
     from bot.runtime import Runtime
 
     now = _parse_time(now_text)
@@ -369,7 +369,7 @@ async def _send(settings: Settings, store: "Store", book: "ReminderBook", now: d
     from telegram.error import InvalidToken
 
     from bot.channels.telegram.delivery import deliverers, make_bot
-    from bot.sender import OutboxSender
+    from bot.reminders.sender import OutboxSender
 
     bot: Bot = make_bot(settings)
     try:

@@ -23,7 +23,8 @@ from bot.engine.contract import Incoming, Reply
 from bot.engine.flood import FloodGate
 from bot.engine.router import Dialogue
 from bot.lessons import LessonMaker
-from bot.reminders import TZ, Occurrence, ReminderBook, due, load_reminders
+from bot.reminders.book import ReminderBook, load_reminders
+from bot.reminders.schedule import TZ, Occurrence, due
 from bot.settings import Settings
 from bot.store import Store
 from index.knowledge import Knowledge, load_knowledge

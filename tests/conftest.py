@@ -17,7 +17,7 @@ from bot.settings import REPO_KNOWLEDGE
 from tests.fake_telegram import FakeTelegram
 
 if TYPE_CHECKING:
-    from bot.reminders import ReminderBook
+    from bot.reminders.book import ReminderBook
     from bot.store import Store
 from tests.fakes import FakeEmbedder
 
@@ -73,7 +73,7 @@ def store(tmp_path: Path) -> Iterator["Store"]:
 @pytest.fixture(scope="session")
 def book() -> "ReminderBook":
     """The shipped reminders and school calendar."""
-    from bot.reminders import load_reminders
+    from bot.reminders.book import load_reminders
     from index.knowledge import load_knowledge
 
     return load_reminders(load_knowledge(REPO_KNOWLEDGE))

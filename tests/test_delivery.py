@@ -12,10 +12,10 @@ import pytest
 from telegram import error as tg
 
 from bot.channels.telegram.delivery import TelegramDeliverer
-from bot.delivery import Blocked, Failed, Result, RetryAfter, Sent
 from bot.engine.contract import Button, Reply
-from bot.reminders import TZ
-from bot.sender import OutboxSender
+from bot.reminders.delivery import Blocked, Failed, Result, RetryAfter, Sent
+from bot.reminders.schedule import TZ
+from bot.reminders.sender import OutboxSender
 from bot.store import MIGRATIONS, Profile, Store
 
 NOON = dt.datetime(2027, 6, 26, 12, 0, tzinfo=TZ)

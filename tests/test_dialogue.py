@@ -175,7 +175,7 @@ def test_unknown_command_explains(dialogue: Dialogue) -> None:
 
 @pytest.fixture
 def with_reminders(real_assistant, store: Store) -> Dialogue:
-    from bot.reminders import load_reminders
+    from bot.reminders.book import load_reminders
 
     return Dialogue(real_assistant, store, load_reminders(real_assistant.knowledge), admins=frozenset({1}))
 

@@ -18,7 +18,7 @@ from bot.channels.http import create_app
 from bot.channels.http.config import HttpSettings, parse_keys
 from bot.channels.http.files import FileShelf
 from bot.channels.http.security import RateLimiter, Sessions
-from bot.reminders import Occurrence, upcoming
+from bot.reminders.schedule import Occurrence, upcoming
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.store import FIRST_INTERNAL_CHAT_ID, Profile, Store

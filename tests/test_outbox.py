@@ -15,8 +15,8 @@ import pytest
 from telegram import Bot
 
 from bot.channels.telegram.delivery import deliverers, make_bot
-from bot.reminders import TZ
-from bot.sender import OutboxSender, TokenBucket
+from bot.reminders.schedule import TZ
+from bot.reminders.sender import OutboxSender, TokenBucket
 from bot.settings import Settings
 from bot.store import Profile, Store
 from tests.fake_telegram import TOKEN, FakeTelegram

@@ -272,7 +272,7 @@ def test_scheduled_reminder_reaches_a_subscriber_once(settings: Settings, fake: 
     acknowledgement button; a second run of the job queues nothing new."""
     import datetime as dt
 
-    from bot.reminders import TZ
+    from bot.reminders.schedule import TZ
     from bot.store import Profile
 
     store = Store(settings.database)

@@ -24,7 +24,7 @@ from bot.engine.features.questions import Questions
 from bot.engine.features.quiz import QUIZ_LENGTH, Quiz, QuizRun
 from bot.engine.features.subscriptions import Subscriptions
 from bot.lessons import LessonMaker
-from bot.reminders import ReminderBook
+from bot.reminders.book import ReminderBook
 from bot.store import Profile, Store
 from bot.texts import interface_language, text
 

@@ -14,9 +14,9 @@ from bot.channels.http.files import FileShelf
 from bot.channels.http.security import COOKIE, Principal, RateLimiter, Sessions, find_principal, retry_after
 from bot.engine.contract import Incoming, Reply
 from bot.lessons import FORMATS, GRADES, KINDS, LessonRequest
-from bot.reminders import TZ, upcoming
+from bot.reminders.schedule import TZ, upcoming
+from bot.reminders.sender import OutboxReplies
 from bot.runtime import Runtime
-from bot.sender import OutboxReplies
 from bot.store import Profile
 from index.knowledge import Document
 from index.vocab import TOPIC_LABELS

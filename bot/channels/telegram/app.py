@@ -34,9 +34,9 @@ from bot.channels.telegram.delivery import deliverers, escape, make_bot, markup,
 from bot.channels.textsplit import split_text
 from bot.engine.contract import Incoming, Reply
 from bot.logs import keep_secret
-from bot.reminders import ReminderBook
+from bot.reminders.book import ReminderBook
+from bot.reminders.sender import OutboxSender
 from bot.runtime import Runtime
-from bot.sender import OutboxSender
 from bot.settings import Settings
 from bot.texts import COMMANDS, interface_language
 

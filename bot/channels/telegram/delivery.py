@@ -1,5 +1,5 @@
 """Telegram as the outbox's deliverer: a reply becomes a sendMessage with its text
-HTML-escaped and its buttons inline; Telegram's errors become `bot.delivery` results.
+HTML-escaped and its buttons inline; Telegram's errors become `bot.reminders.delivery` results.
 
 `BadRequest` and `TimedOut` are subclasses of `NetworkError`, so the order of the
 `except` clauses matters. `InvalidToken` is not mapped: a wrong token stops the sender."""
@@ -13,8 +13,8 @@ from telegram import error as tg
 from telegram.constants import ParseMode
 
 from bot.channels.telegram.request import AiohttpRequest
-from bot.delivery import Blocked, Failed, Result, RetryAfter, Sent
 from bot.engine.contract import Button, Reply
+from bot.reminders.delivery import Blocked, Failed, Result, RetryAfter, Sent
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from typing import ClassVar
 from bot.engine.callbacks import Press, encode
 from bot.engine.contract import Button, Reply
 from bot.engine.features.base import DEFAULT_ROLE, ButtonHandler, CommandHandler, Context, Feature, Rows
-from bot.reminders import upcoming
+from bot.reminders.schedule import upcoming
 from bot.texts import text
 from index.vocab import TOPIC_LABELS
 

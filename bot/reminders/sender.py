@@ -3,7 +3,7 @@ second, so a province-wide reminder is a queue that drains over hours; the queue
 the database so it survives restarts.
 
 Each row names its channel; the sender claims the rows of the channels it has a
-deliverer for (`bot.delivery`) and hands each row to that channel's deliverer, which
+deliverer for (`bot.reminders.delivery`) and hands each row to that channel's deliverer, which
 answers in one small result type. The sender knows no channel's errors or formats.
 
 Rows are claimed atomically with a lease (`Store.claim`), so two senders (cron
@@ -29,10 +29,11 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from tqdm import tqdm
 
-from bot.delivery import Blocked, Deliverer, Failed, RetryAfter, Sent
 from bot.engine.callbacks import encode
 from bot.engine.contract import Button, Reply
-from bot.reminders import ReminderBook, in_quiet_hours
+from bot.reminders.book import ReminderBook
+from bot.reminders.delivery import Blocked, Deliverer, Failed, RetryAfter, Sent
+from bot.reminders.schedule import in_quiet_hours
 from bot.store import OutboxRow, Store
 from bot.texts import text
 
