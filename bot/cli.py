@@ -133,7 +133,7 @@ def kb() -> None:
 def kb_check(settings: Settings) -> None:
     """Validate every knowledge file; exit 2 on any problem."""
     from bot.engine.triage import load_triage_file
-    from bot.lessons import lesson_problems
+    from bot.lessons.maker import lesson_problems
 
     knowledge = load_knowledge(settings.knowledge_dir)
     quizzes = load_quizzes(settings.knowledge_dir, knowledge.hotlines, {d.meta.id for d in knowledge.documents})
@@ -255,7 +255,8 @@ def lesson(
 ) -> None:
     """Lesson material for TOPIC: a class-meeting plan, a letter to parents with a reply
     slip, a student pledge or a poster."""
-    from bot.lessons import LessonRequest, write_lesson
+    from bot.lessons.maker import LessonRequest
+    from bot.lessons.render import write_lesson
     from bot.runtime import Runtime
 
     try:

@@ -22,7 +22,7 @@ from bot.engine.answering.assistant import Assistant
 from bot.engine.contract import Incoming, Reply
 from bot.engine.flood import FloodGate
 from bot.engine.router import Dialogue
-from bot.lessons import LessonMaker
+from bot.lessons.maker import LessonMaker
 from bot.reminders.book import ReminderBook, load_reminders
 from bot.reminders.schedule import TZ, Occurrence, due
 from bot.settings import Settings

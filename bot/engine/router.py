@@ -23,7 +23,7 @@ from bot.engine.features.onboarding import Onboarding
 from bot.engine.features.questions import Questions
 from bot.engine.features.quiz import QUIZ_LENGTH, Quiz, QuizRun
 from bot.engine.features.subscriptions import Subscriptions
-from bot.lessons import LessonMaker
+from bot.lessons.maker import LessonMaker
 from bot.reminders.book import ReminderBook
 from bot.store import Profile, Store
 from bot.texts import interface_language, text

@@ -9,7 +9,7 @@ from bot.engine.answering.assistant import Assistant
 from bot.engine.answering.followup import Turns
 from bot.engine.callbacks import Press, encode
 from bot.engine.contract import Button, Reply
-from bot.lessons import LessonMaker
+from bot.lessons.maker import LessonMaker
 from bot.reminders.book import ReminderBook
 from bot.store import Profile, Store
 from bot.texts import label, text
