@@ -26,7 +26,7 @@ from bot.lessons.maker import LessonMaker
 from bot.reminders.book import ReminderBook, load_reminders
 from bot.reminders.schedule import TZ, Occurrence, due
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import Store, open_store
 from index.knowledge import Knowledge, load_knowledge
 from index.quizzes import load_quizzes
 
@@ -130,7 +130,7 @@ class Runtime:
         if self._store is None:
             if not self._opened:
                 raise RuntimeError("the runtime is not open")
-            self._store = Store(self.settings.database)
+            self._store = open_store(self.settings.database)
         return self._store
 
     @property

@@ -63,9 +63,9 @@ def knowledge_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator["Store"]:
     """An empty store of its own (modules that need another kind define their own)."""
-    from bot.store import Store
+    from bot.store import open_store
 
-    s = Store(f"sqlite:///{tmp_path / 'outbox.sqlite3'}")
+    s = open_store(f"sqlite:///{tmp_path / 'outbox.sqlite3'}")
     yield s
     s.close()
 

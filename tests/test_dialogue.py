@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 
 from bot.engine.router import Dialogue, Incoming, Reply
-from bot.store import Store
+from bot.store import Store, open_store
 
 CHAT = 4242
 
 
 @pytest.fixture
 def store(tmp_path: Path):
-    s = Store(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    s = open_store(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
     yield s
     s.close()
 

@@ -25,7 +25,8 @@ from bot.engine.features.quiz import QUIZ_LENGTH, Quiz, QuizRun
 from bot.engine.features.subscriptions import Subscriptions
 from bot.lessons.maker import LessonMaker
 from bot.reminders.book import ReminderBook
-from bot.store import Profile, Store
+from bot.store import Store
+from bot.store.records import Profile
 from bot.texts import interface_language, text
 
 FEATURES: tuple[type[Feature], ...] = (Onboarding, Browsing, Questions, Subscriptions, Admin, Quiz, Lessons)

@@ -34,7 +34,8 @@ from bot.engine.contract import Button, Reply
 from bot.reminders.book import ReminderBook
 from bot.reminders.delivery import Blocked, Deliverer, Failed, RetryAfter, Sent
 from bot.reminders.schedule import in_quiet_hours
-from bot.store import OutboxRow, Store
+from bot.store import Store
+from bot.store.records import OutboxRow
 from bot.texts import text
 
 logger = logging.getLogger(__name__)

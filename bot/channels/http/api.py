@@ -17,7 +17,7 @@ from bot.lessons.maker import FORMATS, GRADES, KINDS, LessonRequest
 from bot.reminders.schedule import TZ, upcoming
 from bot.reminders.sender import OutboxReplies
 from bot.runtime import Runtime
-from bot.store import Profile
+from bot.store.records import Profile
 from index.knowledge import Document
 from index.vocab import TOPIC_LABELS
 

@@ -11,7 +11,8 @@ from bot.engine.callbacks import Press, encode
 from bot.engine.contract import Button, Reply
 from bot.lessons.maker import LessonMaker
 from bot.reminders.book import ReminderBook
-from bot.store import Profile, Store
+from bot.store import Store
+from bot.store.records import Profile
 from bot.texts import label, text
 from index.knowledge import Document
 from index.vocab import TOPIC_LABELS

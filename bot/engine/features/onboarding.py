@@ -6,7 +6,7 @@ from typing import ClassVar
 from bot.engine.callbacks import Press, encode
 from bot.engine.contract import Button, Reply
 from bot.engine.features.base import DEFAULT_ROLE, ButtonHandler, CommandHandler, Context, Feature
-from bot.store import Profile
+from bot.store.records import Profile
 from bot.texts import label, text
 from index.vocab import AUDIENCES, GRADES, LANGS
 

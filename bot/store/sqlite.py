@@ -1,10 +1,8 @@
-"""Everything the bot keeps, behind one module so PostgreSQL can take over by URL later.
-Minors' data is kept to the least: a chat's role, grade band and language. Message
-texts are never stored; questions, triage verdicts and feedback are counted, not kept.
+"""The SQLite store, the embedded default (a file under the data dir).
 
-Schema changes are numbered, named migrations, applied in order on open under a write
-lock (two processes opening a new file at once must not both migrate it), each recorded
-with its name and time in `schema_migrations`.
+Schema changes are the numbered, named migrations in `bot.store.migrations.sqlite`, applied
+in order on open under a write lock (two processes opening a new file at once must not both
+migrate it), each recorded with its name and time in `schema_migrations`.
 
 SQL is kept portable where SQLite allows (`ON CONFLICT DO NOTHING`, `UPDATE … RETURNING`)
 so PostgreSQL can take over with the same statements."""
@@ -13,143 +11,15 @@ import datetime as dt
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.store.migrations.sqlite import MIGRATIONS
+from bot.store.records import FIRST_INTERNAL_CHAT_ID, INBOX, INBOX_LIMIT, OUTBOX_STATES, TELEGRAM, OutboxRow, Profile
 from index.errors import BadInputError
 
-MIGRATIONS: tuple[tuple[str, str], ...] = (
-    (
-        "profiles and counters",
-        """
-    CREATE TABLE profiles (
-        chat_id INTEGER PRIMARY KEY,
-        role TEXT,
-        grade TEXT,
-        lang TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    CREATE TABLE counters (
-        day TEXT NOT NULL,
-        name TEXT NOT NULL,
-        value INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (day, name)
-    );
-    CREATE TABLE feedback (
-        doc_id TEXT NOT NULL,
-        section TEXT NOT NULL,
-        up INTEGER NOT NULL DEFAULT 0,
-        down INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (doc_id, section)
-    );
-    """,
-    ),
-    (
-        "reminders: subscriptions, outbox, acknowledgements, broadcasts",
-        """
-    ALTER TABLE profiles ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
-    CREATE TABLE subscriptions (
-        chat_id INTEGER NOT NULL,
-        topic TEXT NOT NULL,
-        PRIMARY KEY (chat_id, topic)
-    );
-    CREATE TABLE outbox (
-        id INTEGER PRIMARY KEY,
-        reminder_id TEXT NOT NULL,
-        occurrence TEXT NOT NULL,
-        chat_id INTEGER NOT NULL,
-        lang TEXT NOT NULL,
-        ack INTEGER NOT NULL DEFAULT 0,
-        status TEXT NOT NULL DEFAULT 'pending',
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at REAL NOT NULL DEFAULT 0,
-        error TEXT,
-        sent_at TEXT,
-        UNIQUE (reminder_id, occurrence, chat_id)
-    );
-    CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
-    CREATE TABLE acknowledgements (
-        reminder_id TEXT NOT NULL,
-        occurrence TEXT NOT NULL,
-        chat_id INTEGER NOT NULL,
-        audience TEXT NOT NULL,
-        PRIMARY KEY (reminder_id, occurrence, chat_id)
-    );
-    CREATE TABLE broadcasts (
-        id INTEGER PRIMARY KEY,
-        text TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'draft'
-    );
-    """,
-    ),
-    (
-        "outbox leases: a row is claimed by one sender until its lease ends",
-        """
-    ALTER TABLE outbox ADD COLUMN lease_until REAL;
-    ALTER TABLE outbox ADD COLUMN worker TEXT;
-    CREATE INDEX outbox_lease ON outbox (status, lease_until);
-    """,
-    ),
-    (
-        "identities: a (channel, external id) maps to an internal chat id",
-        """
-    CREATE TABLE identities (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        channel TEXT NOT NULL,
-        external_id TEXT NOT NULL,
-        chat_id INTEGER,
-        created_at TEXT NOT NULL,
-        UNIQUE (channel, external_id)
-    );
-    CREATE INDEX identities_chat ON identities (chat_id);
-    """,
-    ),
-    (
-        "outbox channel: each row names the channel that delivers it (existing rows: telegram)",
-        """
-    ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'telegram';
-    CREATE INDEX outbox_channel_due ON outbox (channel, status, next_attempt_at);
-    """,
-    ),
-)
-
-# Internal chat ids given to identities start above every Telegram chat id (Telegram's
-# fit in 52 bits; groups are negative), so a web user never shares a Telegram user's row.
-FIRST_INTERNAL_CHAT_ID = 2**53
-# Each outbox row names its channel. A Telegram chat's internal id is its Telegram id, and
-# the sender pushes its rows. A chat known by an identity (the web page, a school system
-# calling the API) cannot be pushed to: its rows wait in the "inbox" channel, which no
-# sender claims, until the caller fetches them (`take_inbox`, GET /api/v1/inbox).
-TELEGRAM = "telegram"
-INBOX = "inbox"
 CHANNEL_OF = f"CASE WHEN p.chat_id < {FIRST_INTERNAL_CHAT_ID} THEN '{TELEGRAM}' ELSE '{INBOX}' END"
-INBOX_LIMIT = 20  # a fetch returns at most this many; the rest come with the next one
-
-OUTBOX_STATES = ("pending", "sending", "sent", "failed", "blocked")
 OUTBOX_COLUMNS = "id, reminder_id, occurrence, chat_id, lang, ack, attempts, channel"  # an OutboxRow's fields
-
-
-@dataclass(frozen=True)
-class OutboxRow:
-    id: int
-    reminder_id: str
-    occurrence: str
-    chat_id: int
-    lang: str
-    ack: bool
-    attempts: int
-    channel: str = TELEGRAM
-
-
-@dataclass(frozen=True)
-class Profile:
-    chat_id: int
-    role: str | None
-    grade: str | None
-    lang: str
 
 
 def _outbox_rows(rows: list[tuple[Any, ...]]) -> list["OutboxRow"]:
@@ -164,11 +34,11 @@ def _now_iso() -> str:
 def sqlite_path(database_url: str) -> Path:
     prefix = "sqlite:///"
     if not database_url.startswith(prefix):
-        raise BadInputError(f"SAFEBOT_DATABASE_URL must start with {prefix} (PostgreSQL is not supported yet)")
+        raise BadInputError(f"SAFEBOT_DATABASE_URL: a SQLite URL is {prefix}PATH, not '{database_url}'")
     return Path(database_url[len(prefix) :])
 
 
-class Store:
+class SqliteStore:
     """Thread-safe: the Telegram channel calls it from handlers on one event loop, the
     tests from several threads."""
 
