@@ -133,7 +133,7 @@ def kb() -> None:
 def kb_check(settings: Settings) -> None:
     """Validate every knowledge file; exit 2 on any problem."""
     from bot.engine.triage import load_triage_file
-    from bot.lessons.maker import lesson_problems
+    from bot.lessons.data import lesson_problems
 
     knowledge = load_knowledge(settings.knowledge_dir)
     quizzes = load_quizzes(settings.knowledge_dir, knowledge.hotlines, {d.meta.id for d in knowledge.documents})

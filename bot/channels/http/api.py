@@ -13,7 +13,8 @@ from bot.channels.http.config import HttpSettings
 from bot.channels.http.files import FileShelf
 from bot.channels.http.security import COOKIE, Principal, RateLimiter, Sessions, find_principal, retry_after
 from bot.engine.contract import Incoming, Reply
-from bot.lessons.maker import FORMATS, GRADES, KINDS, LessonRequest
+from bot.lessons.data import GRADES
+from bot.lessons.maker import FORMATS, KINDS, LessonRequest
 from bot.reminders.schedule import TZ, upcoming
 from bot.reminders.sender import OutboxReplies
 from bot.runtime import Runtime
