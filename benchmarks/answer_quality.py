@@ -25,8 +25,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.assistant import Answer, Assistant  # noqa: E402
-from bot.followup import Turn  # noqa: E402
+from bot.engine.answering.assistant import Answer, Assistant  # noqa: E402
+from bot.engine.answering.followup import Turn  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from index import Preferences  # noqa: E402
 

@@ -25,11 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-from bot.reminders import TZ, load_reminders  # noqa: E402
-from bot.sender import DEFAULT_RATE, OutboxSender  # noqa: E402
+from bot.channels.telegram.delivery import deliverers, make_bot  # noqa: E402
+from bot.reminders.book import load_reminders  # noqa: E402
+from bot.reminders.schedule import TZ  # noqa: E402
+from bot.reminders.sender import DEFAULT_RATE, OutboxSender  # noqa: E402
 from bot.settings import REPO_KNOWLEDGE, Settings  # noqa: E402
-from bot.store import Store  # noqa: E402
-from bot.telegram_delivery import deliverers, make_bot  # noqa: E402
+from bot.store import Store, open_store  # noqa: E402
 from index.knowledge import load_knowledge  # noqa: E402
 from tests.fake_telegram import TOKEN, FakeTelegram  # noqa: E402
 
@@ -76,7 +77,7 @@ def _sender_processes(fake: FakeTelegram, database: Path, count: int) -> list[su
 
 
 def _broadcast_store(path: Path, rows: int) -> None:
-    store = Store(f"sqlite:///{path}")
+    store = open_store(f"sqlite:///{path}")
     add_subscribers(store, rows, 1)
     store.enqueue_broadcast(store.draft_broadcast("暑假防溺水"))
     store.close()
@@ -98,7 +99,7 @@ def faults(tmp: Path, rows: int, book) -> list[tuple[str, int, str]]:
         results.append((f"two sender processes, {rows} rows: delivered twice", _twice(fake), "0"))
 
         fake.delivered.clear(), fake.calls.clear()
-        store = Store(f"sqlite:///{tmp / '429.sqlite3'}")
+        store = open_store(f"sqlite:///{tmp / '429.sqlite3'}")
         add_subscribers(store, 400, 1)
         store.enqueue("summer-drowning-week-before", "2027-06-26", "drowning", ["parent"], ["primary"], ["zh"], True)
         fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 2", retry_after=2)
@@ -122,7 +123,7 @@ def faults(tmp: Path, rows: int, book) -> list[tuple[str, int, str]]:
         )
 
         fake.delivered.clear()
-        store = Store(f"sqlite:///{tmp / 'late.sqlite3'}")
+        store = open_store(f"sqlite:///{tmp / 'late.sqlite3'}")
         chats = list(range(1, 301))
         add_subscribers(store, len(chats), 1)
         for chat in chats[:20]:
@@ -152,7 +153,7 @@ def main() -> None:
     args = parser.parse_args()
     book = load_reminders(load_knowledge(REPO_KNOWLEDGE))
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(f"sqlite:///{tmp}/bench.sqlite3")
+        store = open_store(f"sqlite:///{tmp}/bench.sqlite3")
         add_subscribers(store, args.subscribers, 1)
         tracemalloc.start()
         start = time.perf_counter()
@@ -174,7 +175,7 @@ def main() -> None:
             ("rate limit lifted", args.unlimited, 0.0),
             (f"default limit ({DEFAULT_RATE:g}/s)", args.limited, DEFAULT_RATE),
         ):
-            small = Store(f"sqlite:///{tmp}/{count}-{rate}.sqlite3")
+            small = open_store(f"sqlite:///{tmp}/{count}-{rate}.sqlite3")
             add_subscribers(small, count, 10_000_000)
             small.enqueue(
                 "summer-drowning-week-before", "2027-06-26", "drowning", ["parent"], ["primary"], ["zh"], True

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.assistant import Assistant
+from bot.engine.answering.assistant import Assistant
 from bot.settings import Settings
 from index.evaluate import load_questions
 

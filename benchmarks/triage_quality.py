@@ -18,8 +18,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.engine.triage import Triager, load_triage_file  # noqa: E402
 from bot.settings import REPO_KNOWLEDGE, Settings  # noqa: E402
-from bot.triage import Triager, load_triage_file  # noqa: E402
 from index.build import _embed  # noqa: E402
 from index.embedders import get_embedder  # noqa: E402
 from index.knowledge import Problem, load_knowledge  # noqa: E402

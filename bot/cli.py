@@ -24,9 +24,9 @@ from index.triage_model import load_examples
 from index.vocab import AUDIENCES, GRADES, LANGS
 
 if TYPE_CHECKING:
-    from bot.reminders import ReminderBook
+    from bot.reminders.book import ReminderBook
+    from bot.reminders.sender import Summary
     from bot.runtime import Runtime
-    from bot.sender import Summary
     from bot.store import Store
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def ask(
     as_json: bool,
 ) -> None:
     """Answer QUESTION, or one question per line from stdin."""
-    from bot.assistant import Assistant
+    from bot.engine.answering.assistant import Assistant
 
     questions = list(_questions(question))
     assistant = Assistant.open(settings)
@@ -132,8 +132,8 @@ def kb() -> None:
 @click.pass_obj
 def kb_check(settings: Settings) -> None:
     """Validate every knowledge file; exit 2 on any problem."""
-    from bot.lessons import lesson_problems
-    from bot.triage import load_triage_file
+    from bot.engine.triage import load_triage_file
+    from bot.lessons.data import lesson_problems
 
     knowledge = load_knowledge(settings.knowledge_dir)
     quizzes = load_quizzes(settings.knowledge_dir, knowledge.hotlines, {d.meta.id for d in knowledge.documents})
@@ -146,7 +146,7 @@ def kb_check(settings: Settings) -> None:
     if not errors:
         load_triage_file(settings.knowledge_dir / "triage.yaml", knowledge)
         if (settings.knowledge_dir / "reminders.yaml").exists():
-            from bot.reminders import load_reminders
+            from bot.reminders.book import load_reminders
 
             load_reminders(knowledge, settings.calendar_file)
     if errors:
@@ -163,8 +163,8 @@ def kb_check(settings: Settings) -> None:
 @click.pass_obj
 def chat(settings: Settings) -> None:
     """Chat in the terminal with the same dialogue as the bot (works on a pipe too)."""
+    from bot.channels.terminal import run_chat
     from bot.runtime import Runtime
-    from bot.terminal import run_chat
 
     with Runtime(settings) as runtime:
         interactive = sys.stdin.isatty()
@@ -185,7 +185,7 @@ def run(settings: Settings) -> None:
     from telegram import Update
     from telegram.error import InvalidToken
 
-    from bot.telegram import build_application
+    from bot.channels.telegram.app import build_application
 
     try:
         if settings.webhook_url:
@@ -199,8 +199,8 @@ def run(settings: Settings) -> None:
 def _serve_http(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
-    from bot.http import create_app
-    from bot.http.config import HttpSettings
+    from bot.channels.http import create_app
+    from bot.channels.http.config import HttpSettings
 
     http = HttpSettings.from_env()
     keep_secret([http.session_secret])
@@ -255,7 +255,8 @@ def lesson(
 ) -> None:
     """Lesson material for TOPIC: a class-meeting plan, a letter to parents with a reply
     slip, a student pledge or a poster."""
-    from bot.lessons import LessonRequest, write_lesson
+    from bot.lessons.maker import LessonRequest
+    from bot.lessons.render import write_lesson
     from bot.runtime import Runtime
 
     try:
@@ -287,7 +288,7 @@ def _book(runtime: "Runtime") -> "ReminderBook":
 
 
 def _parse_time(value: str | None) -> dt.datetime:
-    from bot.reminders import TZ
+    from bot.reminders.schedule import TZ
 
     if value is None:
         return dt.datetime.now(TZ)
@@ -305,7 +306,7 @@ def _parse_time(value: str | None) -> dt.datetime:
 @click.pass_obj
 def reminders_upcoming(settings: Settings, start: str, days: int, as_json: bool) -> None:
     """What will be sent, when, and to how many subscribers."""
-    from bot.reminders import upcoming
+    from bot.reminders.schedule import upcoming
     from bot.runtime import Runtime
 
     try:
@@ -340,7 +341,7 @@ def reminders_send_due(settings: Settings, now_text: str | None, dry_run: bool, 
     """Queue every reminder that is due and send the outbox (for cron or a systemd timer)."""
     import asyncio
 
-    from bot.reminders import due
+    from bot.reminders.schedule import due
     from bot.runtime import Runtime
 
     now = _parse_time(now_text)
@@ -368,8 +369,8 @@ async def _send(settings: Settings, store: "Store", book: "ReminderBook", now: d
     from telegram import Bot
     from telegram.error import InvalidToken
 
-    from bot.sender import OutboxSender
-    from bot.telegram_delivery import deliverers, make_bot
+    from bot.channels.telegram.delivery import deliverers, make_bot
+    from bot.reminders.sender import OutboxSender
 
     bot: Bot = make_bot(settings)
     try:

@@ -18,14 +18,15 @@ from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import TypeVar
 
-from bot.assistant import Assistant
-from bot.contract import Incoming, Reply
-from bot.dialogue import Dialogue
-from bot.flood import FloodGate
-from bot.lessons import LessonMaker
-from bot.reminders import TZ, Occurrence, ReminderBook, due, load_reminders
+from bot.engine.answering.assistant import Assistant
+from bot.engine.contract import Incoming, Reply
+from bot.engine.flood import FloodGate
+from bot.engine.router import Dialogue
+from bot.lessons.maker import LessonMaker
+from bot.reminders.book import ReminderBook, load_reminders
+from bot.reminders.schedule import TZ, Occurrence, due
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import Store, open_store
 from index.knowledge import Knowledge, load_knowledge
 from index.quizzes import load_quizzes
 
@@ -129,7 +130,7 @@ class Runtime:
         if self._store is None:
             if not self._opened:
                 raise RuntimeError("the runtime is not open")
-            self._store = Store(self.settings.database)
+            self._store = open_store(self.settings.database)
         return self._store
 
     @property

@@ -17,7 +17,7 @@ from bot.settings import REPO_KNOWLEDGE
 from tests.fake_telegram import FakeTelegram
 
 if TYPE_CHECKING:
-    from bot.reminders import ReminderBook
+    from bot.reminders.book import ReminderBook
     from bot.store import Store
 from tests.fakes import FakeEmbedder
 
@@ -63,9 +63,9 @@ def knowledge_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator["Store"]:
     """An empty store of its own (modules that need another kind define their own)."""
-    from bot.store import Store
+    from bot.store import open_store
 
-    s = Store(f"sqlite:///{tmp_path / 'outbox.sqlite3'}")
+    s = open_store(f"sqlite:///{tmp_path / 'outbox.sqlite3'}")
     yield s
     s.close()
 
@@ -73,7 +73,7 @@ def store(tmp_path: Path) -> Iterator["Store"]:
 @pytest.fixture(scope="session")
 def book() -> "ReminderBook":
     """The shipped reminders and school calendar."""
-    from bot.reminders import load_reminders
+    from bot.reminders.book import load_reminders
     from index.knowledge import load_knowledge
 
     return load_reminders(load_knowledge(REPO_KNOWLEDGE))
@@ -134,8 +134,8 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str])
 
 @pytest.fixture(scope="session")
 def real_assistant(real_index):
-    from bot.assistant import Assistant
-    from bot.triage import Triager
+    from bot.engine.answering.assistant import Assistant
+    from bot.engine.triage import Triager
     from index.knowledge import load_knowledge
 
     knowledge = load_knowledge(REPO_KNOWLEDGE)

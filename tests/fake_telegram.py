@@ -394,7 +394,7 @@ class BotThread:
     signal stops it (the event loop is stopped, then PTB shuts down gracefully)."""
 
     def __init__(self, settings: "Settings", clock: Any = None) -> None:
-        from bot.telegram import build_application
+        from bot.channels.telegram.app import build_application
 
         self.app = build_application(settings, clock)
         self.loop = asyncio.new_event_loop()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialogue import Dialogue, Incoming, Reply
-from bot.store import Store
+from bot.engine.router import Dialogue, Incoming, Reply
+from bot.store import open_store
 from index import Preferences
 
 CHAT = 77
@@ -16,7 +16,7 @@ CHAT = 77
 
 @pytest.fixture
 def dialogue(real_assistant, tmp_path: Path):
-    store = Store(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    store = open_store(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
     yield Dialogue(real_assistant, store)
     store.close()
 

@@ -3,7 +3,7 @@
 
 import pytest
 
-from bot.callbacks import MAX_BYTES, ButtonDataError, Press, decode, encode
+from bot.engine.callbacks import MAX_BYTES, ButtonDataError, Press, decode, encode
 from bot.settings import REPO_KNOWLEDGE
 from index.knowledge import load_knowledge
 

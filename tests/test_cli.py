@@ -193,7 +193,7 @@ def test_cold_ask_in_a_new_process(real_data_dir, monkeypatch) -> None:
 def test_answering_with_the_default_embedder_never_imports_torch(real_data_dir, monkeypatch) -> None:
     monkeypatch.setenv("SAFEBOT_DATA_DIR", str(real_data_dir))
     code = (
-        "import sys; from bot.assistant import Assistant; from bot.settings import Settings; "
+        "import sys; from bot.engine.answering.assistant import Assistant; from bot.settings import Settings; "
         "Assistant.open(Settings.from_env()).answer('溺水'); print(sorted(m for m in sys.modules "
         "if m.split('.')[0] in ('torch', 'sentence_transformers', 'transformers')))"
     )
@@ -212,16 +212,17 @@ def test_reminders_upcoming_json(run_cli) -> None:
 
 
 def test_send_due_dry_run_changes_nothing(run_cli, tmp_path) -> None:
-    from bot.store import Profile, Store
+    from bot.store import open_store
+    from bot.store.records import Profile
 
-    store = Store(f"sqlite:///{tmp_path / 'var' / 'safebot.sqlite3'}")
+    store = open_store(f"sqlite:///{tmp_path / 'var' / 'safebot.sqlite3'}")
     store.save_profile(Profile(7, "parent", "primary", "zh"))
     store.subscribe(7, ["drowning"])
     store.close()
     result = run_cli("reminders", "send-due", "--now", "2027-06-26T18:40", "--dry-run")
     assert result.code == 0, result.err
     assert "due: summer-drowning-week-before 2027-06-26 → 1 subscribers" in result.out
-    store = Store(f"sqlite:///{tmp_path / 'var' / 'safebot.sqlite3'}")
+    store = open_store(f"sqlite:///{tmp_path / 'var' / 'safebot.sqlite3'}")
     assert store.outbox_counts() == {}
     store.close()
 

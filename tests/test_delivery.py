@@ -11,12 +11,14 @@ from typing import Any
 import pytest
 from telegram import error as tg
 
-from bot.contract import Button, Reply
-from bot.delivery import Blocked, Failed, Result, RetryAfter, Sent
-from bot.reminders import TZ
-from bot.sender import OutboxSender
-from bot.store import MIGRATIONS, Profile, Store
-from bot.telegram_delivery import TelegramDeliverer
+from bot.channels.telegram.delivery import TelegramDeliverer
+from bot.engine.contract import Button, Reply
+from bot.reminders.delivery import Blocked, Failed, Result, RetryAfter, Sent
+from bot.reminders.schedule import TZ
+from bot.reminders.sender import OutboxSender
+from bot.store import Store, open_store
+from bot.store.migrations.sqlite import MIGRATIONS
+from bot.store.records import Profile
 
 NOON = dt.datetime(2027, 6, 26, 12, 0, tzinfo=TZ)
 
@@ -126,7 +128,7 @@ def test_rows_queued_before_the_channel_column_are_telegram_rows(tmp_path: Path)
                     db.execute(statement)
         db.execute("INSERT INTO outbox (reminder_id, occurrence, chat_id, lang) VALUES ('r', 'o', 1, 'zh')")
         db.execute("PRAGMA user_version = 4")
-    store = Store(f"sqlite:///{path}")
+    store = open_store(f"sqlite:///{path}")
     try:
         [row] = store.claim("w", now=1.0, limit=5, lease=10)
         assert (row.chat_id, row.channel) == (1, "telegram")

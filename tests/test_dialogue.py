@@ -5,15 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialogue import Dialogue, Incoming, Reply
-from bot.store import Store
+from bot.engine.router import Dialogue, Incoming, Reply
+from bot.store import Store, open_store
 
 CHAT = 4242
 
 
 @pytest.fixture
 def store(tmp_path: Path):
-    s = Store(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    s = open_store(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
     yield s
     s.close()
 
@@ -175,7 +175,7 @@ def test_unknown_command_explains(dialogue: Dialogue) -> None:
 
 @pytest.fixture
 def with_reminders(real_assistant, store: Store) -> Dialogue:
-    from bot.reminders import load_reminders
+    from bot.reminders.book import load_reminders
 
     return Dialogue(real_assistant, store, load_reminders(real_assistant.knowledge), admins=frozenset({1}))
 

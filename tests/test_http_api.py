@@ -14,14 +14,15 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.http import create_app
-from bot.http.config import HttpSettings, parse_keys
-from bot.http.files import FileShelf
-from bot.http.security import RateLimiter, Sessions
-from bot.reminders import Occurrence, upcoming
+from bot.channels.http import create_app
+from bot.channels.http.config import HttpSettings, parse_keys
+from bot.channels.http.files import FileShelf
+from bot.channels.http.security import RateLimiter, Sessions
+from bot.reminders.schedule import Occurrence, upcoming
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.store import FIRST_INTERNAL_CHAT_ID, Profile, Store
+from bot.store import open_store
+from bot.store.records import FIRST_INTERNAL_CHAT_ID, Profile
 from index.errors import BadInputError
 from index.vocab import TOPIC_LABELS
 
@@ -475,12 +476,12 @@ async def test_forget_in_the_chat_deletes_the_identity_too(client: httpx.AsyncCl
 
 def test_identities_are_kept_across_reopening(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ids.sqlite3'}"
-    store = Store(url)
+    store = open_store(url)
     first = store.chat_for("web", "abc")
     assert first == FIRST_INTERNAL_CHAT_ID + 1 and store.chat_for("web", "abc") == first
     assert store.chat_for("web", "zzz", create=False) is None
     store.close()
-    again = Store(url)
+    again = open_store(url)
     assert again.chat_for("web", "abc") == first and again.identities(first) == [("web", "abc")]
     again.close()
 

@@ -11,8 +11,8 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 
-from bot.http import create_app
-from bot.http.config import HttpSettings
+from bot.channels.http import create_app
+from bot.channels.http.config import HttpSettings
 from bot.runtime import Runtime
 from bot.settings import Settings
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from docx import Document as Docx
 
-from bot.answer import key_points
-from bot.lessons import FORMATS, GRADES, KINDS, LessonMaker, LessonRequest, lesson_problems
+from bot.engine.answering.answer import key_points
+from bot.lessons.data import GRADES, lesson_problems
+from bot.lessons.maker import FORMATS, KINDS, LessonMaker, LessonRequest
 from bot.settings import REPO_KNOWLEDGE
 from index.errors import BadInputError, KnowledgeError
 from index.knowledge import load_knowledge

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from bot.reminders import TZ
-from bot.sender import OutboxSender, TokenBucket
+from bot.channels.telegram.delivery import deliverers, make_bot
+from bot.reminders.schedule import TZ
+from bot.reminders.sender import OutboxSender, TokenBucket
 from bot.settings import Settings
-from bot.store import Profile, Store
-from bot.telegram_delivery import deliverers, make_bot
+from bot.store import Store, open_store
+from bot.store.records import Profile
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 SUBSCRIBERS = 2000
@@ -194,7 +195,7 @@ def test_quiet_hours_hold_the_queue_at_the_start(fake: FakeTelegram, store: Stor
 
 def test_sender_killed_half_way_finishes_without_loss(fake: FakeTelegram, tmp_path: Path) -> None:
     database = tmp_path / "kill.sqlite3"
-    store = Store(f"sqlite:///{database}")
+    store = open_store(f"sqlite:///{database}")
     chats = add_subscribers(store, SUBSCRIBERS)
     store.close()
     command, env = send_due(fake, database, "2027-06-26T18:35", "400")
@@ -228,7 +229,7 @@ def test_two_sender_processes_deliver_every_row_exactly_once(fake: FakeTelegram,
     """cron's `send-due` beside another `send-due` (or `safebot run`): rows are claimed
     atomically, so nothing is sent twice."""
     database = tmp_path / "two.sqlite3"
-    store = Store(f"sqlite:///{database}")
+    store = open_store(f"sqlite:///{database}")
     chats = add_subscribers(store, ROWS)
     broadcast = store.draft_broadcast("暑假防溺水：六不一会，记住了吗？")
     assert store.enqueue_broadcast(broadcast) == ROWS

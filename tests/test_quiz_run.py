@@ -1,8 +1,8 @@
 """Quiz scoring lives in the engine: a channel without native quiz polls (the terminal)
 passes on each choice and shows what the engine says."""
 
-from bot.contract import QuizPoll
-from bot.dialogue import QuizRun
+from bot.engine.contract import QuizPoll
+from bot.engine.router import QuizRun
 
 POLLS = (
     QuizPoll("河边玩耍要？", ("结伴并告诉大人", "独自去"), 0, "要结伴。"),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.dialogue import DEFAULT_ROLE
+from bot.engine.router import DEFAULT_ROLE
 from index import Preferences
 
 CASES = yaml.safe_load((Path(__file__).resolve().parent / "eval" / "redlines.yaml").read_text(encoding="utf-8"))

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.reminders import TZ, deliver_at, due, festival_date, in_quiet_hours, load_reminders, occurrences, upcoming
+from bot.reminders.book import load_reminders
+from bot.reminders.schedule import TZ, deliver_at, due, festival_date, in_quiet_hours, occurrences, upcoming
 from bot.settings import REPO_KNOWLEDGE
 from index.errors import KnowledgeError
 from index.knowledge import load_knowledge

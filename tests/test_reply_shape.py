@@ -7,12 +7,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.answer import SCREEN, key_points, locale_note, render_section
-from bot.asker import who_is_asking
-from bot.assistant import Answer, Assistant
-from bot.followup import KEEP_SECONDS, Turns, is_follow_up
-from bot.triage import Verdict
-from bot.two_part import question_parts
+from bot.engine.answering.answer import SCREEN, key_points, locale_note, render_section
+from bot.engine.answering.asker import who_is_asking
+from bot.engine.answering.assistant import Answer, Assistant
+from bot.engine.answering.followup import KEEP_SECONDS, Turns, is_follow_up
+from bot.engine.answering.two_part import question_parts
+from bot.engine.triage import Verdict
 from index.knowledge import load_knowledge
 from index.search import SearchResult
 

@@ -6,7 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.store import MIGRATIONS, Profile, Store
+import pytest
+
+from bot.store import open_store
+from bot.store.migrations.sqlite import MIGRATIONS
+from bot.store.records import Profile
+from bot.store.sqlite import SqliteStore
+from index.errors import BadInputError
 
 
 def _tables(path: Path) -> set[str]:
@@ -16,8 +22,8 @@ def _tables(path: Path) -> set[str]:
 
 def test_a_new_database_gets_every_migration_once_with_its_name(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    Store(url).close()
-    store = Store(url)
+    open_store(url).close()
+    store = open_store(url)
     assert store.applied_migrations() == [(i, name) for i, (name, _) in enumerate(MIGRATIONS, 1)]
     store.close()
     assert {"profiles", "outbox", "subscriptions", "acknowledgements", "schema_migrations"} <= _tables(
@@ -35,7 +41,7 @@ def test_a_version_2_database_is_upgraded_in_place(tmp_path: Path) -> None:
             db.executescript(script)
         db.execute("INSERT INTO outbox (reminder_id, occurrence, chat_id, lang) VALUES ('r', 'o', 1, 'zh')")
         db.execute("PRAGMA user_version = 2")
-    store = Store(f"sqlite:///{path}")
+    store = open_store(f"sqlite:///{path}")
     assert store.schema_version == len(MIGRATIONS)
     assert [n for n, _ in store.applied_migrations()] == list(range(3, len(MIGRATIONS) + 1))
     assert [r.chat_id for r in store.claim("w", now=1.0, limit=5, lease=10)] == [1]
@@ -44,8 +50,8 @@ def test_a_version_2_database_is_upgraded_in_place(tmp_path: Path) -> None:
 
 RACE = """
 import sys
-from bot.store import Store
-Store(sys.argv[1]).close()
+from bot.store import open_store
+open_store(sys.argv[1]).close()
 """
 
 
@@ -57,7 +63,7 @@ def test_processes_racing_on_a_fresh_file_all_open_it(tmp_path: Path) -> None:
         ]
         errors = [p.communicate(timeout=120)[1] for p in procs]
         assert [p.returncode for p in procs] == [0] * 6, errors
-        store = Store(url)
+        store = open_store(url)
         assert len(store.applied_migrations()) == len(MIGRATIONS)
         store.close()
 
@@ -65,7 +71,7 @@ def test_processes_racing_on_a_fresh_file_all_open_it(tmp_path: Path) -> None:
 def test_web_and_api_subscribers_get_inbox_rows_the_telegram_sender_never_claims(tmp_path: Path) -> None:
     """A chat known by an identity cannot be pushed to: its rows wait in the inbox, each
     taken once when due, and are gone with /forget."""
-    store = Store(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    store = open_store(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
     web = store.chat_for("web", "a-session")
     assert web is not None
     for chat in (5, web):
@@ -85,3 +91,11 @@ def test_web_and_api_subscribers_get_inbox_rows_the_telegram_sender_never_claims
     store.forget(web)
     assert store.take_inbox(web, now=1.0) == []
     store.close()
+
+
+def test_the_store_is_chosen_by_the_url_scheme_and_an_unknown_one_is_refused(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert isinstance(store, SqliteStore)
+    store.close()
+    with pytest.raises(BadInputError, match=r"must start with sqlite:/// \(PostgreSQL is not supported yet\)"):
+        open_store("postgresql://safebot@localhost/safebot")

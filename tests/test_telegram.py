@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.flood import FloodGate
+from bot.engine.flood import FloodGate
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import open_store
 from tests.fake_telegram import TOKEN, BotThread, FakeTelegram
 
 USER = 5001
@@ -66,7 +66,7 @@ def test_onboarding_through_button_presses(bot: BotThread, fake: FakeTelegram, s
     fake.push_button(USER, "grade:primary", message_id=77)
     fake.wait_for(lambda f: len(f.sent(USER, "editMessageText")) == 2)
     assert any(c.method == "answerCallbackQuery" for c in fake.calls)
-    store = Store(settings.database)
+    store = open_store(settings.database)
     profile = store.profile(USER)
     store.close()
     assert profile is not None and (profile.role, profile.grade) == ("parent", "primary")
@@ -96,7 +96,7 @@ def test_forget_removes_the_profile(bot: BotThread, fake: FakeTelegram, settings
     assert buttons(confirm) == ["forget:yes", "forget:no"]
     fake.push_button(USER, "forget:yes", message_id=6)
     fake.wait_for(lambda f: len(f.sent(USER, "editMessageText")) == 2)
-    store = Store(settings.database)
+    store = open_store(settings.database)
     assert store.profile(USER) is None
     store.close()
 
@@ -272,10 +272,10 @@ def test_scheduled_reminder_reaches_a_subscriber_once(settings: Settings, fake: 
     acknowledgement button; a second run of the job queues nothing new."""
     import datetime as dt
 
-    from bot.reminders import TZ
-    from bot.store import Profile
+    from bot.reminders.schedule import TZ
+    from bot.store.records import Profile
 
-    store = Store(settings.database)
+    store = open_store(settings.database)
     store.save_profile(Profile(USER, "parent", "primary", "zh"))
     store.subscribe(USER, ["drowning"])
     store.close()
@@ -289,7 +289,7 @@ def test_scheduled_reminder_reaches_a_subscriber_once(settings: Settings, fake: 
         fake.wait_for(lambda f: any("谢谢" in m["text"] for m in f.sent(USER)))
     finally:
         bot.stop()
-    store = Store(settings.database)
+    store = open_store(settings.database)
     assert store.acknowledgement_counts() == {("summer-drowning-week-before", "parent"): 1}
     assert store.outbox_counts().get("pending", 0) == 0
     store.close()

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.http import create_app
-from bot.http.config import HttpSettings
+from bot.channels.http import create_app
+from bot.channels.http.config import HttpSettings
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.fake_telegram import TOKEN, FakeTelegram

@@ -5,13 +5,13 @@ import io
 import re
 from pathlib import Path
 
-from bot.dialogue import Dialogue
-from bot.store import Store
-from bot.terminal import run_chat
+from bot.channels.terminal import run_chat
+from bot.engine.router import Dialogue
+from bot.store import open_store
 
 
 def chat(real_assistant, tmp_path: Path, script: str) -> str:
-    store = Store(f"sqlite:///{tmp_path / 'term.sqlite3'}")
+    store = open_store(f"sqlite:///{tmp_path / 'term.sqlite3'}")
     out = io.StringIO()
     try:
         run_chat(Dialogue(real_assistant, store), io.StringIO(script), out, echo=True, files=tmp_path / "files")

@@ -1,9 +1,9 @@
 """Each channel splits the engine's whole replies for its own limit: Telegram at 4,000
 characters (room for HTML escaping under 4,096), buttons on the last part."""
 
-from bot.contract import Button, QuizPoll, Reply
-from bot.telegram import TEXT_LIMIT, split_reply
-from bot.textsplit import split_text
+from bot.channels.telegram.app import TEXT_LIMIT, split_reply
+from bot.channels.textsplit import split_text
+from bot.engine.contract import Button, QuizPoll, Reply
 
 
 def test_long_text_is_split_at_paragraphs_below_the_limit() -> None:

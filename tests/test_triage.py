@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.engine.triage import Triager, load_triage_file
 from bot.settings import REPO_KNOWLEDGE
-from bot.triage import Triager, load_triage_file
 from index.errors import KnowledgeError
 from index.knowledge import load_knowledge
 

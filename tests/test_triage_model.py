@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import yaml
 
-from bot.assistant import Assistant
-from bot.dialogue import Dialogue, Incoming
+from bot.engine.answering.assistant import Assistant
+from bot.engine.router import Dialogue, Incoming
+from bot.engine.triage import Triager, load_triage_file
 from bot.settings import REPO_KNOWLEDGE
-from bot.store import Store
-from bot.triage import Triager, load_triage_file
+from bot.store import open_store
 from index.build import _embed
 from index.knowledge import Problem, load_knowledge
 from index.text import normalize
@@ -96,7 +96,7 @@ def test_rules_stay_a_floor_and_small_talk_skips_the_classifier() -> None:
 
 @pytest.fixture
 def checking(real_index, tmp_path: Path):
-    store = Store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    store = open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     assistant = Assistant(KNOWLEDGE, real_index, Triager(SPEC, FixedModel(0.4)))
     yield Dialogue(assistant, store), assistant
     store.close()

@@ -13,10 +13,10 @@ import playwright.sync_api as pw
 import pytest
 import uvicorn
 
-from bot.http import create_app
-from bot.http.config import HttpSettings
+from bot.channels.http import create_app
+from bot.channels.http.config import HttpSettings
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import open_store
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path("/tmp/shots")
@@ -112,7 +112,7 @@ def test_onboarding_asks_consent_of_a_student_and_settings_are_kept(
     assert settings == {"role": "student", "grade": "middle", "lang": "zh", "saved": True}
     # a reminder waits in the inbox until the page opens again
     assert page.request.post(f"{server}/api/v1/reminders/subscribe", data={"topics": ["drowning"]}).ok
-    store = Store(f"sqlite:///{tmp_path / 'web.sqlite3'}")
+    store = open_store(f"sqlite:///{tmp_path / 'web.sqlite3'}")
     store.enqueue_broadcast(store.draft_broadcast("暑假防溺水提醒：不私自下水游泳。"))
     store.close()
     page.reload()

@@ -1,0 +1,1 @@
+"""Answering a question: triage first, then retrieval, then a grounded reply."""

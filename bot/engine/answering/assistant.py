@@ -1,0 +1,260 @@
+"""The answering core shared by `safebot ask`, the terminal chat and the bot: triage
+first, then retrieval, then a grounded reply. Built once per process."""
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from bot.engine.answering.answer import SCREEN, locale_note, not_confident, render_section
+from bot.engine.answering.asker import who_is_asking
+from bot.engine.answering.followup import Turn, is_follow_up
+from bot.engine.answering.two_part import question_parts
+from bot.engine.triage import ADULTS, NONE, Triager, Verdict
+from bot.settings import Settings
+from bot.texts import text
+from index import Preferences, SearchIndex, SearchResult, open_index
+from index.embedders import get_embedder
+from index.errors import BadInputError, KnowledgeError
+from index.knowledge import Knowledge, load_knowledge
+from index.quizzes import Quizzes, load_quizzes
+from index.text import detect_lang, normalize
+
+logger = logging.getLogger(__name__)
+
+# A runner-up section scored at least this share of the chosen one is named under the
+# answer: ranking often cannot tell the two apart (rescue vs after-rescue), and a
+# heading that says the answer costs one line (benchmarks/answer_quality.py).
+RELATED_AT = 0.9
+
+# A health question always hears "see a doctor": by the topic of its answer, or by its
+# own words when nothing answers it (a diagnosis or a medicine is never ours to give).
+HEALTH_TOPICS = {"public_health"}
+_HEALTH_WORDS = re.compile(
+    r"药|发烧|发热|症状|诊断|确诊|病了|生病|抑郁症|焦虑症|疫苗|咳嗽|拉肚子|腹泻|呕吐|过敏|"
+    r"\b(medicine|medication|diagnos\w*|symptoms?|fever|sick|illness|disease|vaccin\w*|depression|anxiety disorder)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    verdict: Verdict
+    result: SearchResult
+    reply: str
+    lang: str
+    sections: tuple[tuple[str, str], ...] = ()  # (document, heading) the reply shows, in order
+    audience: str | None = None  # who the reply speaks to: from the question, else the profile
+    scope: str = "answer"  # "answer", "unsure" (nearest sections offered) or "out_of_scope"
+    card: tuple[str, str] | None = None  # (document, heading) of the card section the reply leads with
+    related: tuple[str, str] | None = None  # a close runner-up section, named in one line under the answer
+
+    @property
+    def kept(self) -> tuple[str, str] | None:
+        """The section a follow-up is read with: the first section shown, or the card
+        when the card alone answered ("溺水没呼吸怎么救", then "那婴儿呢")."""
+        return (self.sections or (self.card,))[0]
+
+    @property
+    def confident(self) -> bool:
+        """True only when a section that answers the question is in the reply."""
+        return bool(self.sections or self.card) and self.scope in ("answer", "crisis")
+
+    def to_json(self) -> dict[str, object]:
+        doc_id, heading = ([self.card] if self.card else [*self.sections, (None, None)])[0]
+        return {
+            "question": self.question,
+            "triage": self.verdict.label,
+            "confident": self.confident,
+            "results": [hit.to_json() for hit in self.result.hits],
+            "reply": self.reply,
+            "section": {"doc_id": doc_id, "heading": heading} if doc_id else None,
+            "audience_used": self.audience,
+        }
+
+
+class Assistant:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        index: SearchIndex,
+        triager: Triager,
+        today: Callable[[], dt.date] = dt.date.today,
+        quizzes: Quizzes | None = None,
+    ) -> None:
+        self.knowledge = knowledge
+        self.quizzes = quizzes or load_quizzes(
+            knowledge.root, knowledge.hotlines, {d.meta.id for d in knowledge.documents}
+        )
+        self.index = index
+        self.triager = triager
+        self.today = today  # a clock, so tests can say what day it is
+        self._not_held = [re.compile(p, re.IGNORECASE) for p in knowledge.not_held]
+
+    @classmethod
+    def open(cls, settings: Settings) -> "Assistant":
+        knowledge = load_knowledge(settings.knowledge_dir).require_valid()
+        embedder = get_embedder(settings.embedder)
+        index = open_index(settings.knowledge_dir, settings.data_dir, embedder)
+        triager = Triager.from_knowledge(knowledge, index.triage)
+        quizzes = load_quizzes(knowledge.root, knowledge.hotlines, {d.meta.id for d in knowledge.documents})
+        if quizzes.problems:
+            raise KnowledgeError(f"{quizzes.problems[0]} (run `safebot kb check`)")
+        return cls(knowledge, index, triager, quizzes=quizzes)
+
+    def answer(
+        self,
+        question: str,
+        prefs: Preferences | None = None,
+        *,
+        top_k: int = 5,
+        today: dt.date | None = None,
+        previous: Turn | None = None,
+    ) -> Answer:
+        """Triage reads the message alone; search reads it with the previous turn's
+        topic when it is a follow-up; who asks decides which card and sections speak."""
+        if not question.strip():
+            raise BadInputError("empty question: type what you want to ask")
+        prefs = prefs or Preferences()
+        lang = prefs.lang or detect_lang(question)
+        asker = who_is_asking(question)
+        follow_up = previous is not None and is_follow_up(question)
+        audience = asker or (previous.audience if follow_up and previous else None) or prefs.audience
+        prefs = replace(prefs, audience=audience)
+        vector = self._embed(question)
+        verdict = self.triager.for_asker(self.triager.classify(question, vector), asker)
+        # a brand, a price, a sign-up: no section answers that, however close it looks;
+        # the nearest one is still shown, as related help under a line that says so.
+        # Nor is such a request asked whether someone is in danger now.
+        not_held = not verdict.urgent and any(p.search(normalize(question)) for p in self._not_held)
+        if not_held and verdict.label == "check":
+            verdict = NONE
+        day = today or self.today()
+        if follow_up and previous:
+            query = f"{previous.heading}\n{question}"
+            result = self.index.search(query, top_k=top_k, prefs=prefs, today=day, vector=self._embed(query))
+            # the previous turn settled the topic: a follow-up ("初中生呢") resembles no
+            # authored question, so only the out-of-scope margin can still turn it away
+            result = replace(result, confident=bool(result.hits) and result.margin >= 0)
+        else:
+            result = self.index.search(question, top_k=top_k, prefs=prefs, today=day, vector=vector)
+        ranked = self._keys(result) if result.confident else []
+        lead, shown = self.triager.reply(verdict, lang, self.knowledge, asker, ranked)
+        if verdict.label == "crisis" and not (asker in ADULTS and verdict.card_is_reply):
+            # A child's crisis reply stands alone: never a search result under it.
+            return Answer(question, verdict, result, lead or "", lang, (), audience, "crisis", shown)
+        skip = {shown, (previous.doc_id, previous.heading) if follow_up and previous else None}
+        chosen, related = self._sections(question, result, lang, prefs, day, skip, shown)
+        # the card alone answers when search ranks it first
+        answered = chosen or (result.confident and shown is not None and self._keys(result)[:1] == [shown])
+        if not_held:
+            chosen, scope, related = chosen[:1], "unsure", None
+        else:
+            scope = "answer" if answered else ("out_of_scope" if result.margin < 0 else "unsure")
+        reply = self._compose(question, result, chosen, lang, lead, scope, verdict.label == "check", not_held, related)
+        return Answer(question, verdict, result, reply, lang, tuple(chosen), audience, scope, shown, related)
+
+    def _embed(self, text: str) -> np.ndarray | None:
+        try:
+            return self.index.embed_query(text)
+        except Exception:  # triage must work even when the embedder does not
+            logger.exception("query embedding failed; triage by rules only")
+            return None
+
+    def _sections(
+        self,
+        question: str,
+        result: SearchResult,
+        lang: str,
+        prefs: Preferences,
+        day: dt.date,
+        skip: set[tuple[str, str] | None],
+        card: tuple[str, str] | None = None,
+    ) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
+        """The sections that answer: the best one, and the best for a second question
+        asked in the same message when that is another section; and the runner-up
+        worth naming under them (RELATED_AT). When search ranks the
+        card the reply leads with first, the card is its answer; a section ranked below
+        it is shown only when it is about the same thing (the card's topic): else the
+        reply to a charcoal-burner headache went on about fever medicine."""
+        if not result.confident:
+            return [], None
+        keys = self._keys(result)
+        if card and keys and keys[0] == card:
+            topic = self.knowledge.document(card[0]).meta.topic
+            keys = [k for k in keys if self.knowledge.document(k[0]).meta.topic == topic]
+        chosen = [k for k in keys if k not in skip][:1]
+        parts = question_parts(question, lang)
+        if chosen and len(parts) == 2:
+            # the second clause often leans on the first ("萝卜刀算管制刀具吗 学校能没收吗")
+            context = f"{parts[1]}\n{parts[0]}"
+            first = self.index.search(parts[0], top_k=3, prefs=prefs, today=day, vector=self._embed(parts[0]))
+            second = self.index.search(context, top_k=3, prefs=prefs, today=day, vector=self._embed(context))
+            picks: list[tuple[str, str]] = []
+            for part in (first, second):
+                best = next((k for k in self._keys(part) if k not in skip and k not in picks), None)
+                if best and part.confident:
+                    picks.append(best)
+            if len(picks) == 2:
+                return picks, None
+        return chosen, self._runner_up(result, keys, chosen, skip)
+
+    @staticmethod
+    def _runner_up(
+        result: SearchResult,
+        keys: list[tuple[str, str]],
+        chosen: list[tuple[str, str]],
+        skip: set[tuple[str, str] | None],
+    ) -> tuple[str, str] | None:
+        score = {(h.chunk.doc_id, h.chunk.section): h.score for h in result.hits}
+        rest = [k for k in keys if k not in skip and k not in chosen]
+        if not chosen or not rest or score[chosen[0]] <= 0:
+            return None
+        return rest[0] if score[rest[0]] >= RELATED_AT * score[chosen[0]] else None
+
+    @staticmethod
+    def _keys(result: SearchResult) -> list[tuple[str, str]]:
+        return [(h.chunk.doc_id, h.chunk.section) for h in result.hits]
+
+    def _compose(
+        self,
+        question: str,
+        result: SearchResult,
+        chosen: list[tuple[str, str]],
+        lang: str,
+        lead: str | None,
+        scope: str,
+        check: bool,
+        not_held: bool = False,
+        related: tuple[str, str] | None = None,
+    ) -> str:
+        hotlines = self.knowledge.hotlines
+        parts = [lead] if lead else []
+        if result.truncated:
+            parts.append(text("truncated", lang))
+        if not_held:
+            parts.append(text("not_held", lang))
+        used = sum(len(p) for p in parts)
+        budget = max(SCREEN[lang] - used, SCREEN[lang] // 2) // max(1, len(chosen))
+        topics = set()
+        for doc_id, heading in chosen:
+            doc = self.knowledge.document(doc_id)
+            section = next(s for s in doc.sections if s.heading == heading)
+            parts.append(render_section(doc, section, lang, budget))
+            topics.add(doc.meta.topic)
+        if not chosen and not not_held and (not lead or check):  # a check-in promises "the answer below"
+            # after a check-in, never "outside what I can help with": someone may be in danger
+            off = scope == "out_of_scope" and not check
+            parts.append(text("out_of_scope", lang) if off else not_confident(hotlines, lang))
+        if related:
+            parts.append(text("related", lang, heading=related[1]))
+        if topics & HEALTH_TOPICS or _HEALTH_WORDS.search(question):
+            parts.append(text("see_doctor", lang))
+        reply = "\n\n".join(parts)
+        if lang == "en" and any(h.number in reply for h in hotlines.values() if h.region == "CN"):
+            reply += "\n\n" + locale_note(hotlines)
+        return reply

@@ -1,0 +1,285 @@
+"""Safety triage runs before any search: a message about suicide, a danger happening now
+or a child disclosing harm gets a fixed, reviewed reply that cannot depend on retrieval
+working. Rules live in knowledge/triage.yaml so reviewers can read and change them.
+
+Rules come first and are a floor: spans that only look alarming (exaggeration, game
+slang, questions about prevention) are blanked out, then the rules are tried in order of
+severity, and whatever a rule catches stays caught. A message no rule caught goes to the
+learned classifier (index/triage_model.py), which reads scenes told without alarm words:
+sure enough, the full verdict with the card for its situation; unsure, a short check-in
+("check"). Only the verdict is ever logged, never the message."""
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, NamedTuple
+
+import numpy as np
+import yaml
+from pydantic import Field, ValidationError, field_validator
+
+from bot.engine.answering.answer import key_points
+from index.errors import KnowledgeError
+from index.knowledge import Knowledge, yaml_problem
+from index.models import Localized, Strict
+from index.text import normalize
+from index.triage_model import TriageModel
+
+logger = logging.getLogger(__name__)
+
+Label = Literal["crisis", "emergency", "disclosure"]
+SEVERITY: tuple[Label, ...] = ("crisis", "emergency", "disclosure")
+
+
+class Rule(Strict):
+    id: str
+    label: Label
+    cards: dict[str, str] = Field(default_factory=dict)
+    # the card's first section is the whole reply (a card written for the adult or the
+    # friend who writes, in place of the words addressed to the person at risk)
+    card_is_reply: bool = False
+    patterns: list[str] = Field(min_length=1)
+    unless: list[str] = Field(default_factory=list)
+
+    @field_validator("patterns", "unless")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad pattern {pattern!r}: {exc}") from exc
+        return patterns
+
+
+class Classifier(Strict):
+    urgent_at: float = Field(gt=0, lt=1)
+    check_at: float = Field(gt=0, lt=1)
+    skip: list[str] = Field(default_factory=list)
+
+    @field_validator("skip")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        return Rule._compiles(patterns)
+
+
+class Situation(Strict):
+    zh: str
+    en: str | None = None
+    card_is_reply: bool = False
+
+
+class TriageFile(Strict):
+    replies: dict[Literal["crisis", "emergency", "disclosure", "check"], Localized]
+    # the card for a parent or teacher asking about a child, by label (a crisis card
+    # speaks to the child in crisis; the adult needs "stay with them, remove means")
+    for_adults: dict[Literal["crisis", "emergency", "disclosure"], Situation] = Field(default_factory=dict)
+    ignore: list[str] = Field(default_factory=list)
+    rules: list[Rule] = Field(min_length=1)
+    classifier: Classifier | None = None
+    situations: dict[str, Situation] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    label: str  # "none", "check" (unsure: ask first) or a Label
+    rule: str | None = None  # the rule's id, or "classifier"
+    card: dict[str, str] | None = None
+    card_is_reply: bool = False
+    suspected: str | None = None  # for "check": the label it would be if the answer is yes
+
+    @property
+    def urgent(self) -> bool:
+        return self.label in ("crisis", "emergency")
+
+
+class Lead(NamedTuple):
+    """What a reply opens with, and the card section it shows (printed once)."""
+
+    text: str | None
+    section: tuple[str, str] | None
+
+
+NONE = Verdict("none")
+ADULTS = ("parent", "teacher")
+
+
+class Triager:
+    def __init__(self, spec: TriageFile, model: TriageModel | None = None) -> None:
+        """Without a `model` (an index built before the examples existed) only the rules run."""
+        self._spec = spec
+        self._model = model
+        self._ignore = [re.compile(p, re.IGNORECASE) for p in spec.ignore]
+        order = {label: i for i, label in enumerate(SEVERITY)}
+        self._rules = sorted(spec.rules, key=lambda r: order[r.label])
+        self._compiled = {r.id: [re.compile(p, re.IGNORECASE) for p in r.patterns] for r in self._rules}
+        self._unless = {r.id: [re.compile(p, re.IGNORECASE) for p in r.unless] for r in self._rules}
+        self._skip = [re.compile(p, re.IGNORECASE) for p in (spec.classifier.skip if spec.classifier else [])]
+
+    @classmethod
+    def from_knowledge(cls, knowledge: Knowledge, model: TriageModel | None = None) -> "Triager":
+        return cls(load_triage_file(knowledge.root / "triage.yaml", knowledge), model)
+
+    def classify(self, message: str, vector: np.ndarray | None = None) -> Verdict:
+        """Rules first; then, given the message's embedding, the classifier. A failure
+        of the learned step never hides a rule."""
+        verdict = self._by_rules(message)
+        if verdict.label != "none" or vector is None or self._model is None or self._spec.classifier is None:
+            return verdict
+        return self._by_classifier(message, vector)
+
+    def is_small_talk(self, message: str) -> bool:
+        """Thanks, hello, ok: nothing to triage or to search for."""
+        return any(p.search(normalize(message).strip()) for p in self._skip)
+
+    def tier(self, message: str, probs: dict[str, float]) -> str:
+        """Where the classifier's probabilities put a message: "full" (the verdict) when
+        it is surely urgent; "check" (ask whether someone is in danger now) when a
+        danger, crisis or emergency, is likely enough to ask about, unless the rules saw
+        the writer's own framing (exaggeration, game talk, a lesson question); else
+        "none": a general question about bullying is answered by the guidance. The one
+        decision the bot, the tests and the benchmark all use."""
+        thresholds = self._spec.classifier
+        assert thresholds is not None
+        if 1.0 - probs.get("none", 0.0) >= thresholds.urgent_at:
+            return "full"
+        danger = probs.get("crisis", 0.0) + probs.get("emergency", 0.0)
+        framed = any(p.search(normalize(message).lower()) for p in self._ignore)
+        return "check" if danger >= thresholds.check_at and not framed else "none"
+
+    def _by_classifier(self, message: str, vector: np.ndarray) -> Verdict:
+        if self.is_small_talk(message):
+            return NONE
+        reading = self._model.predict(vector, message)  # type: ignore[union-attr]
+        found = self.tier(message, reading.probs)
+        if found == "none":
+            return NONE
+        # a check-in asks about a danger now: it suspects a crisis or an emergency
+        label = reading.label if found == "full" else max(("crisis", "emergency"), key=lambda k: reading.kinds[k])
+        known = self._spec.situations.get(reading.situation_for(label))
+        card = {k: v for k, v in (("zh", known.zh), ("en", known.en)) if v} if known else None
+        is_reply = bool(known and known.card_is_reply)
+        logger.info("triage: %s (classifier)", label if found == "full" else "check")
+        if found == "full":
+            return Verdict(label, "classifier", card, is_reply)
+        return Verdict("check", "classifier", card, is_reply, suspected=label)
+
+    def _by_rules(self, message: str) -> Verdict:
+        text = normalize(message).lower()
+        for pattern in self._ignore:
+            text = pattern.sub(" ", text)
+        for rule in self._rules:
+            if any(p.search(text) for p in self._compiled[rule.id]) and not any(
+                p.search(text) for p in self._unless[rule.id]
+            ):
+                logger.info("triage: %s", rule.label)
+                return Verdict(rule.label, rule.id, rule.cards or None, rule.card_is_reply)
+        return NONE
+
+    def for_asker(self, verdict: Verdict, asker: str | None) -> Verdict:
+        """A parent or teacher writing about a child gets the card written for adults,
+        unless the rule already chose words for the writer (a friend's farewell)."""
+        adult = self._spec.for_adults.get(verdict.label) if asker in ADULTS else None  # type: ignore[call-overload]
+        if adult is None or verdict.card_is_reply:
+            return verdict
+        card = {k: v for k, v in (("zh", adult.zh), ("en", adult.en)) if v}
+        return Verdict(verdict.label, verdict.rule, card, adult.card_is_reply, verdict.suspected)
+
+    @staticmethod
+    def card_section(
+        verdict: Verdict,
+        lang: str,
+        knowledge: Knowledge,
+        asker: str | None = None,
+        ranked: Sequence[tuple[str, str]] = (),
+    ) -> tuple[str, str] | None:
+        """(document, heading) of the card section a reply leads with. Given the
+        search's `ranked` sections for the message: a card section ranked first is the
+        better fit (the fire card's "smoke-filled stairs" for that scene); else the
+        triage card's best-ranked section; else its first, which holds the steps (a
+        scene told without the card's words still needs them: search may miss a
+        scene). The first section written for the asker always wins."""
+        card_id = (verdict.card or {}).get(lang) or (verdict.card or {}).get("zh")
+        if not card_id:
+            return None
+        card = knowledge.document(card_id)
+        mine = next((x for x in card.sections if asker and x.audiences and x.is_for(card, asker)), None)
+        if mine is not None or not ranked or verdict.label not in ("emergency", "disclosure"):
+            return card_id, (mine or card.sections[0]).heading
+        top_doc, top_heading = ranked[0]
+        if knowledge.document(top_doc).meta.kind == "card":
+            return top_doc, top_heading
+        return next(((d, h) for d, h in ranked if d == card_id), (card_id, card.sections[0].heading))
+
+    def reply(
+        self,
+        verdict: Verdict,
+        lang: str,
+        knowledge: Knowledge,
+        asker: str | None = None,
+        ranked: Sequence[tuple[str, str]] = (),
+    ) -> Lead:
+        """The card that leads the answer: the label's fixed words, then the first
+        steps from the matching "what to do now" card. A section written only for
+        adults stands alone: the fixed words speak to the child."""
+        if verdict.label == "none":
+            return Lead(None, None)
+        shown = self.card_section(verdict, lang, knowledge, asker, ranked)
+        steps = None
+        alone = verdict.card_is_reply
+        if shown:
+            card = knowledge.document(shown[0])
+            first = next(x for x in card.sections if x.heading == shown[1])
+            steps = f"{first.heading}\n" + "\n".join(f"• {p}" for p in key_points(first.text, limit=10))
+            for_adults = bool(first.audiences and "student" not in first.audiences)
+            alone = alone or for_adults
+            if verdict.label == "disclosure" and asker in ADULTS and not for_adults:
+                return Lead(None, None)  # these words speak to the victim; the adult gets the guidance
+        if alone and steps and verdict.label != "check":
+            return Lead(steps, shown)
+        words = self._spec.replies[verdict.label]  # type: ignore[index]
+        parts = [knowledge.hotlines.render(words.zh if lang == "zh" else words.en).strip()]
+        if steps and verdict.label not in ("crisis", "check"):
+            parts.append(steps)
+            return Lead("\n\n".join(parts), shown)
+        return Lead(parts[0], None)
+
+
+def load_triage_file(path: Path, knowledge: Knowledge) -> TriageFile:
+    """Parse and cross-check triage.yaml; every problem is a KnowledgeError naming
+    the file and line."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(raw)
+    except OSError as exc:
+        raise KnowledgeError(f"{path}:1: cannot read triage rules ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(str(yaml_problem(path, exc))) from exc
+    try:
+        spec = TriageFile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise KnowledgeError(f"{path}:1: {where}: {err['msg']}") from exc
+    ids = {d.meta.id for d in knowledge.documents}
+    for rule in spec.rules:
+        for card in rule.cards.values():
+            if card not in ids:
+                line = next((n for n, t in enumerate(raw.splitlines(), 1) if card in t), 1)
+                raise KnowledgeError(f"{path}:{line}: rule '{rule.id}' names unknown card '{card}'")
+    for name, situation in [*spec.situations.items(), *((f"for_adults.{k}", v) for k, v in spec.for_adults.items())]:
+        for named in (situation.zh, situation.en):
+            if named and named not in ids:
+                line = next((n for n, t in enumerate(raw.splitlines(), 1) if named in t), 1)
+                raise KnowledgeError(f"{path}:{line}: situation '{name}' names unknown card '{named}'")
+    missing = {"crisis", "emergency", "disclosure", "check"} - set(spec.replies)
+    if missing:
+        raise KnowledgeError(f"{path}:1: replies: missing {', '.join(sorted(missing))}")
+    for label, words in spec.replies.items():
+        for value in (words.zh, words.en):
+            unknown = knowledge.hotlines.unknown_references(value)
+            if unknown:
+                raise KnowledgeError(f"{path}:1: reply '{label}' names unknown hotline '{unknown[0]}'")
+    return spec
