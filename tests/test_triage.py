@@ -113,6 +113,9 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("我被继父性侵了", "disclosure", "card-sexual-abuse-zh"),
         ("I was raped by my coach", "disclosure", "card-sexual-abuse-en"),
         ("he molested me when I was at his house", "disclosure", "card-sexual-abuse-en"),
+        # violence at home, suffered or seen by the child: the domestic-violence guide
+        ("我爸一喝酒就打我妈 我只能躲在房间里", "disclosure", "violence-domestic-zh"),
+        ("继父喝醉了用皮带抽我", "disclosure", "violence-domestic-zh"),
         # each emergency gets the card for its situation
         ("孩子吃东西噎住了 脸都紫了 咳不出来", "emergency", "card-choking-zh"),
         ("吃了花生嘴唇肿了喘不上气", "emergency", "card-allergy-zh"),
