@@ -47,6 +47,8 @@ format: setup-dev
 
 bench: setup
 	$(PY) benchmarks/retrieval_quality.py
+	$(PY) benchmarks/answer_quality.py
+	$(PY) benchmarks/answer_quality.py --set holdout
 	$(PY) benchmarks/triage_quality.py
 	$(PY) benchmarks/query_latency.py
 	$(PY) benchmarks/build_time.py
