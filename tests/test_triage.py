@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.engine.triage import Triager, load_triage_file
+from bot.engine.triage import Triager, Verdict, load_triage_file
 from bot.settings import REPO_KNOWLEDGE
 from index.errors import KnowledgeError
 from index.knowledge import load_knowledge
@@ -157,3 +157,17 @@ def test_a_card_written_for_the_adult_is_the_whole_reply() -> None:
     reply = TRIAGER.reply(verdict, "zh", KNOWLEDGE).text
     assert reply is not None and not reply.startswith("谢谢你愿意说出来"), "not the words for the child"
     assert "12356" in reply
+
+
+def test_a_farewell_the_classifier_read_in_an_adults_message_gets_the_adults_card() -> None:
+    friend = {"zh": "card-friend-crisis-zh", "en": "card-friend-crisis-en"}
+    read = Verdict("crisis", "classifier", friend, card_is_reply=True)
+    assert TRIAGER.for_asker(read, "teacher").card == {"zh": "card-self-harm-adult-zh", "en": "card-self-harm-adult-en"}
+    ruled = Verdict("crisis", "friend-in-danger", friend, card_is_reply=True)
+    assert TRIAGER.for_asker(ruled, "teacher").card == friend  # the rule chose words for the writer
+
+
+@pytest.mark.parametrize("card", ["card-friend-crisis-zh", "card-friend-crisis-en"])
+def test_the_friends_card_names_a_crisis_line_in_its_first_section(card: str) -> None:
+    first = KNOWLEDGE.document(card).sections[0]
+    assert "{{hotline:mental_health}}" in first.text or "12356" in KNOWLEDGE.hotlines.render(first.text)

@@ -180,9 +180,11 @@ class Triager:
 
     def for_asker(self, verdict: Verdict, asker: str | None) -> Verdict:
         """A parent or teacher writing about a child gets the card written for adults,
-        unless the rule already chose words for the writer (a friend's farewell)."""
+        unless a rule already chose words for the writer (a friend's farewell): a
+        farewell the classifier read in a teacher's message is a student's, not a
+        friend's."""
         adult = self._spec.for_adults.get(verdict.label) if asker in ADULTS else None  # type: ignore[call-overload]
-        if adult is None or verdict.card_is_reply:
+        if adult is None or (verdict.card_is_reply and verdict.rule != "classifier"):
             return verdict
         card = {k: v for k, v in (("zh", adult.zh), ("en", adult.en)) if v}
         return Verdict(verdict.label, verdict.rule, card, adult.card_is_reply, verdict.suspected)
