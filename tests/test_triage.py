@@ -171,17 +171,3 @@ def test_a_farewell_the_classifier_read_in_an_adults_message_gets_the_adults_car
 def test_the_friends_card_names_a_crisis_line_in_its_first_section(card: str) -> None:
     first = KNOWLEDGE.document(card).sections[0]
     assert "{{hotline:mental_health}}" in first.text or "12356" in KNOWLEDGE.hotlines.render(first.text)
-
-
-def test_a_friends_crisis_card_shows_the_section_search_ranked() -> None:
-    card = KNOWLEDGE.document("card-friend-crisis-en")
-    secret = next(s.heading for s in card.sections if "not to tell" in s.heading)
-    verdict = TRIAGER.classify("my friend told me he wants to die")
-    assert verdict.card_is_reply
-    shown = Triager.card_section(verdict, "en", KNOWLEDGE, None, [("mh-student-en", "x"), (card.meta.id, secret)])
-    assert shown == (card.meta.id, secret)
-    # nothing of the card ranked: its first section, which holds the steps for now
-    first = Triager.card_section(verdict, "en", KNOWLEDGE, None, [("mh-student-en", "x")])
-    assert first == (card.meta.id, card.sections[0].heading)
-    reply = TRIAGER.reply(verdict, "en", KNOWLEDGE, None, [(card.meta.id, secret)]).text
-    assert reply is not None and "110" in reply and "12356" in reply

@@ -202,17 +202,13 @@ class Triager:
         better fit (the fire card's "smoke-filled stairs" for that scene); else the
         triage card's best-ranked section; else its first, which holds the steps (a
         scene told without the card's words still needs them: search may miss a
-        scene); the same for the card a friend's crisis leads with ("he made me promise
-        not to tell" gets the section on that secret). The first section written for the
-        asker always wins."""
+        scene). The first section written for the asker always wins."""
         card_id = (verdict.card or {}).get(lang) or (verdict.card or {}).get("zh")
         if not card_id:
             return None
         card = knowledge.document(card_id)
         mine = next((x for x in card.sections if asker and x.audiences and x.is_for(card, asker)), None)
-        # a friend's card: the section search ranks (a secret to break, a farewell)
-        friends = verdict.label == "crisis" and verdict.card_is_reply and asker not in ADULTS
-        if mine is not None or not ranked or (verdict.label == "crisis" and not friends):
+        if mine is not None or not ranked or verdict.label not in ("emergency", "disclosure"):
             return card_id, (mine or card.sections[0]).heading
         top_doc, top_heading = ranked[0]
         if knowledge.document(top_doc).meta.kind == "card":
