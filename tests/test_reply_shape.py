@@ -40,6 +40,7 @@ KNOWLEDGE = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
         ("我被骗了怎么办", None),
         ("萝卜刀算管制刀具吗", None),
         ("有个孩子掉水里了", None),  # a witness, not a parent
+        ("妈妈让我跟孩子们一起玩", None),  # "孩子们" is other children, not the writer's child
         ("我不想活了", None),  # the writer's own crisis never reads as an adult's
     ],
 )

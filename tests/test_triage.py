@@ -109,6 +109,7 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("同桌跟我说他想死 还不让我告诉别人", "crisis", "card-friend-crisis-zh"),
         ("my friend told me he wants to die", "crisis", "card-friend-crisis-en"),
         ("闺蜜说她把一瓶安眠药全吃了 我在外地", "crisis", "card-friend-crisis-zh"),
+        ("同桌说他把药全吞了", "crisis", "card-friend-crisis-zh"),
         # passive-voice disclosures
         ("我被继父性侵了", "disclosure", "card-sexual-abuse-zh"),
         ("I was raped by my coach", "disclosure", "card-sexual-abuse-en"),
@@ -116,6 +117,7 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         # violence at home, suffered or seen by the child: the domestic-violence guide
         ("我爸一喝酒就打我妈 我只能躲在房间里", "disclosure", "violence-domestic-zh"),
         ("继父喝醉了用皮带抽我", "disclosure", "violence-domestic-zh"),
+        ("爸爸又在客厅打妈妈 我好害怕", "disclosure", "violence-domestic-zh"),
         # each emergency gets the card for its situation
         ("孩子吃东西噎住了 脸都紫了 咳不出来", "emergency", "card-choking-zh"),
         ("吃了花生嘴唇肿了喘不上气", "emergency", "card-allergy-zh"),
