@@ -11,6 +11,7 @@ from bot.engine.features.base import DEFAULT_ROLE, ButtonHandler, Context, Featu
 from bot.engine.triage import SEVERITY, Verdict
 from bot.texts import text
 from index import Preferences
+from index.knowledge import Document
 from index.text import detect_lang
 
 
@@ -69,17 +70,15 @@ class Questions(Feature):
         doc = self._document(doc_id)
         if doc is None:
             return ()
-        index = next((i for i, s in enumerate(doc.sections) if s.heading == heading), 0)
+        index = _position(doc, heading)
         related = [r for r in doc.meta.related if self._document(r) is not None]
         for hit in answer.result.hits[1:]:
             if hit.chunk.doc_id != doc_id and hit.chunk.lang == doc.meta.lang:
                 related.append(hit.chunk.doc_id)
         related = [r for r in dict.fromkeys(related) if r not in {d for d, _ in answer.sections}][:2]
         rows: list[tuple[Button, ...]] = [(Button(text("btn_more", lang), encode("full", doc.meta.id)),)]
-        if answer.related and (other := self._document(answer.related[0])) is not None:
-            # the section named under the answer, one tap away
-            at = next((i for i, s in enumerate(other.sections) if s.heading == answer.related[1]), 0)
-            rows.append((Button(f"📌 {answer.related[1]}", encode("sec", other.meta.id, at)),))
+        if answer.related and (button := self._section_button(*answer.related, f"📌 {answer.related[1]}")):
+            rows.append((button,))  # the section named under the answer, one tap away
         rows += [(Button(f"🔗 {self._title(r)}", encode("doc", r)),) for r in related]
         rows.append(
             (
@@ -93,13 +92,15 @@ class Questions(Feature):
         """Not sure: the closest sections, one tap each, then the hotlines."""
         rows: list[tuple[Button, ...]] = []
         for hit in answer.result.hits[:3]:
-            doc = self._document(hit.chunk.doc_id)
-            if doc is None:
-                continue
-            index = next((i for i, s in enumerate(doc.sections) if s.heading == hit.chunk.section), 0)
-            rows.append((Button(hit.chunk.section, encode("sec", doc.meta.id, index)),))
+            if button := self._section_button(hit.chunk.doc_id, hit.chunk.section, hit.chunk.section):
+                rows.append((button,))
         rows.append((self._hotlines_button(lang),))
         return tuple(rows)
+
+    def _section_button(self, doc_id: str, heading: str, label: str) -> Button | None:
+        """A button that opens one section (the browse feature's "sec" press)."""
+        doc = self._document(doc_id)
+        return Button(label, encode("sec", doc.meta.id, _position(doc, heading))) if doc else None
 
     # -- buttons -------------------------------------------------------------------------
 
@@ -126,3 +127,8 @@ class Questions(Feature):
         return [Reply(text("thanks", ctx.lang))]
 
     buttons: ClassVar[dict[str, ButtonHandler]] = {"chk": _on_check, "fb": _on_feedback}
+
+
+def _position(doc: Document, heading: str) -> int:
+    """A section's place in its document: what button data carries (headings are long)."""
+    return next((i for i, s in enumerate(doc.sections) if s.heading == heading), 0)
