@@ -83,6 +83,9 @@ class Knowledge:
     out_of_scope: tuple[str, ...]
     problems: tuple[Problem, ...]
     not_held: tuple[str, ...] = ()  # patterns of requests no guidance holds (brands, prices, sign-ups)
+    # (asks, not): a question in one state is never answered by a heading in the other
+    # ("not breathing" is not answered by "unconscious but breathing")
+    contrary: tuple[tuple[str, str], ...] = ()
 
     @property
     def errors(self) -> list[Problem]:
@@ -102,6 +105,11 @@ class Knowledge:
             if doc.meta.id == doc_id:
                 return doc
         raise KeyError(doc_id)
+
+    def related(self, a: str, b: str) -> bool:
+        """Whether an author linked the two documents (`related:` on either side): the
+        drowning card and the after-rescue card are one situation, fire and gas two."""
+        return a == b or b in self.document(a).meta.related or a in self.document(b).meta.related
 
 
 def display_path(path: Path) -> str:
@@ -125,13 +133,13 @@ def load_knowledge(root: Path, *, today: dt.date | None = None) -> Knowledge:
         doc = _load_document(path, hotlines, problems)
         if doc is not None:
             documents.append(doc)
-    out_of_scope, not_held = _load_scope(root / SCOPE_FILE, problems)
+    out_of_scope, not_held, contrary = _load_scope(root / SCOPE_FILE, problems)
     _check_across_documents(documents, problems, today)
     for path in _content_files(root):
         _check_typed_numbers(path, hotlines, problems)
     if not documents and not problems:
         problems.append(Problem(root / DOCS_DIR, 1, "no documents found"))
-    return Knowledge(root, tuple(documents), hotlines, out_of_scope, tuple(problems), not_held)
+    return Knowledge(root, tuple(documents), hotlines, out_of_scope, tuple(problems), not_held, contrary)
 
 
 def knowledge_hash(root: Path) -> str:
@@ -182,32 +190,48 @@ def _load_hotlines(path: Path, problems: list[Problem]) -> Hotlines:
     return Hotlines(entries)
 
 
-def _load_scope(path: Path, problems: list[Problem]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The out-of-scope descriptions (embedded) and the not-held request patterns."""
+def _load_scope(
+    path: Path, problems: list[Problem]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The out-of-scope descriptions (embedded), the not-held request patterns and the
+    contrary pairs (a question matching `asks` is never answered by a heading matching
+    `not`)."""
     if not path.exists():
-        return (), ()
+        return (), (), ()
     data = _read_yaml(path, problems, first_line=1)
     if data is None:
-        return (), ()
+        return (), (), ()
     items = data.get("out_of_scope") if isinstance(data, dict) else None
     patterns = data.get("not_held", []) if isinstance(data, dict) else None
+    pairs = data.get("contrary", []) if isinstance(data, dict) else None
     if (
-        set(data if isinstance(data, dict) else {}) - {"out_of_scope", "not_held"}
+        set(data if isinstance(data, dict) else {}) - {"out_of_scope", "not_held", "contrary"}
         or not isinstance(items, list)
         or not all(isinstance(i, str) and i.strip() for i in items)
         or not isinstance(patterns, list)
         or not all(isinstance(p, str) and p.strip() for p in patterns)
+        or not isinstance(pairs, list)
+        or not all(isinstance(p, dict) and set(p) == {"asks", "not"} for p in pairs)
+        or not all(isinstance(v, str) and v.strip() for p in pairs for v in p.values())
     ):
-        problems.append(Problem(path, 1, "expected 'out_of_scope' and optional 'not_held': lists of non-empty strings"))
-        return (), ()
-    for pattern in patterns:
+        problems.append(
+            Problem(
+                path,
+                1,
+                "expected 'out_of_scope' and optional 'not_held' (lists of non-empty strings) "
+                "and 'contrary' (a list of {asks: pattern, not: pattern})",
+            )
+        )
+        return (), (), ()
+    contrary = tuple((p["asks"], p["not"]) for p in pairs)
+    for key, pattern in [("not_held", p) for p in patterns] + [("contrary", p) for pair in contrary for p in pair]:
         try:
             re.compile(pattern)
         except re.error as exc:
             line = next((n for n, t in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern in t), 1)
-            problems.append(Problem(path, line, f"not_held: bad pattern {pattern!r}: {exc}"))
-            return tuple(items), ()
-    return tuple(items), tuple(patterns)
+            problems.append(Problem(path, line, f"{key}: bad pattern {pattern!r}: {exc}"))
+            return tuple(items), (), ()
+    return tuple(items), tuple(patterns), contrary
 
 
 def yaml_problem(path: Path, exc: yaml.YAMLError, first_line: int = 1) -> Problem:

@@ -123,16 +123,51 @@ def test_a_reply_led_by_a_card_alone_still_gets_its_buttons(dialogue: Dialogue) 
     assert any(d == "hotlines" or d.startswith(("full:", "doc:")) for r in replies for d in datas(r))
 
 
-def test_a_section_under_a_card_search_ranked_first_is_about_the_same_thing(real_assistant) -> None:
-    """The card is the answer when search ranks it first; a section shown under it must
-    share the card's topic (a fire scene got the choking section after the card)."""
+def test_no_other_situations_card_follows_a_card(real_assistant) -> None:
+    """A fire scene that search ranks closest to the gas card's "someone collapsed"
+    section leads with the fire card, and no card its authors did not link to it follows
+    (it once went on about a gas leak, before that about choking)."""
     answer = real_assistant.answer("邻居家厨房冒黑烟 里面有小孩在哭", Preferences(audience="parent"))
-    assert answer.card and answer.confident
-    assert answer.result.hits[0].chunk.doc_id == answer.card[0]
-    topic = real_assistant.knowledge.document(answer.card[0]).meta.topic
-    assert [real_assistant.knowledge.document(d).meta.topic for d, _ in answer.sections] == [topic] * len(
-        answer.sections
-    )
+    knowledge = real_assistant.knowledge
+    assert answer.card and answer.card[0] == "card-fire-zh" and answer.confident
+    assert answer.result.hits[0].chunk.doc_id != "card-fire-zh"  # the case this guards
+    for doc_id, _ in answer.sections:
+        assert knowledge.document(doc_id).meta.kind != "card" or knowledge.related("card-fire-zh", doc_id)
+
+
+@pytest.mark.parametrize(
+    ("question", "breathing"),
+    [
+        ("孩子溺水救上来没呼吸怎么办", "有呼吸"),
+        ("my child fell in the pool and now he's not breathing", "but breathing"),
+    ],
+)
+def test_not_breathing_is_never_answered_by_a_section_for_someone_breathing(
+    real_assistant, question: str, breathing: str
+) -> None:
+    """Embeddings read "没呼吸" and "有呼吸但叫不醒" as one thing; CPR and the recovery
+    position are opposite first aid (knowledge/scope.yaml `contrary`)."""
+    answer = real_assistant.answer(question, Preferences(audience="parent"))
+    shown = [h for _, h in ([answer.card] if answer.card else []) + list(answer.sections)]
+    assert shown and answer.confident
+    assert [h for h in shown if breathing in h.replace("没有呼吸", "")] == []
+    assert [h.chunk.section for h in answer.result.hits if breathing in h.chunk.section.replace("没有呼吸", "")] == []
+
+
+def test_a_card_search_ranks_first_answers_alone_and_names_its_runner_up(dialogue: Dialogue) -> None:
+    """Someone in danger gets one screen: when search ranks the card section first, no
+    second section follows it; a close runner-up is only named, with a button."""
+    question = "同学拿刀出来了怎么办"
+    answer = dialogue.assistant.answer(question, Preferences(audience="student"))
+    assert answer.card and answer.card[0] == "card-knife-fight-zh"
+    assert answer.result.hits[0].chunk.doc_id == "card-knife-fight-zh"
+    assert answer.sections == () and answer.confident
+    assert answer.related and answer.related != answer.card
+    reply = ask(dialogue, question)
+    assert f"相关：{answer.related[1]}" in reply.text
+    doc = dialogue.assistant.knowledge.document(answer.related[0])
+    index = next(i for i, s in enumerate(doc.sections) if s.heading == answer.related[1])
+    assert f"sec:{doc.meta.id}:{index}" in datas(reply) and "hotlines" in datas(reply)
 
 
 def test_a_request_for_a_brand_says_we_do_not_hold_it_and_offers_the_nearest(dialogue: Dialogue) -> None:

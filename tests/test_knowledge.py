@@ -206,3 +206,31 @@ def test_no_authored_question_reads_as_a_request_for_what_we_do_not_hold() -> No
     asked = [q for d in knowledge.documents for s in d.sections for q in s.questions]
     assert len(asked) > 3000
     assert [q for q in asked if any(p.search(normalize(q)) for p in patterns)] == []
+
+
+def test_a_bad_contrary_pattern_is_reported_with_its_line(knowledge_copy: Path) -> None:
+    scope = knowledge_copy / "scope.yaml"
+    text = scope.read_text(encoding="utf-8").replace("contrary:\n", "contrary:\n  - {asks: 没呼吸(, not: 有呼吸}\n", 1)
+    scope.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("  - {asks: 没呼吸(, not: 有呼吸}") + 1
+    assert any(f"scope.yaml:{line}: contrary: bad pattern" in e for e in _errors(knowledge_copy))
+
+
+def test_a_contrary_entry_without_both_sides_is_reported(knowledge_copy: Path) -> None:
+    scope = knowledge_copy / "scope.yaml"
+    scope.write_text(scope.read_text(encoding="utf-8").replace("contrary:\n", "contrary:\n  - {asks: 没呼吸}\n", 1))
+    assert any("scope.yaml:1: expected" in e and "contrary" in e for e in _errors(knowledge_copy))
+
+
+def test_each_contrary_pair_names_headings_in_one_state_only() -> None:
+    """Every `not` side removes some real heading (else it is dead data), and no heading
+    is in both states at once (it would be removed for the question it answers)."""
+    knowledge = load_knowledge(REPO_KNOWLEDGE)
+    headings = [s.heading for d in knowledge.documents for s in d.sections]
+    assert knowledge.contrary
+    for asks, not_ in knowledge.contrary:
+        a, n = re.compile(asks, re.IGNORECASE), re.compile(not_, re.IGNORECASE)
+        assert any(n.search(h) for h in headings), not_
+        assert [h for h in headings if n.search(h) and a.search(normalize(h))] == []
+    assert re.search(knowledge.contrary[0][0], "孩子溺水救上来没呼吸怎么办")
+    assert not re.search(knowledge.contrary[0][1], "人救上岸后：不要控水，先看有没有呼吸")

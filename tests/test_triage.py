@@ -173,3 +173,32 @@ def test_a_farewell_the_classifier_read_in_an_adults_message_gets_the_adults_car
 def test_the_friends_card_names_a_crisis_line_in_its_first_section(card: str) -> None:
     first = KNOWLEDGE.document(card).sections[0]
     assert "{{hotline:mental_health}}" in first.text or "12356" in KNOWLEDGE.hotlines.render(first.text)
+
+
+def _card_shown(card: str, ranked: list[tuple[str, str]]) -> tuple[str, str] | None:
+    verdict = Verdict("emergency", "classifier", {"zh": card})
+    return TRIAGER.card_section(verdict, "zh", KNOWLEDGE, None, ranked)
+
+
+def _first(doc_id: str, n: int = 0) -> tuple[str, str]:
+    return doc_id, KNOWLEDGE.document(doc_id).sections[n].heading
+
+
+def test_the_situations_card_beats_another_situations_card_search_ranked_first() -> None:
+    """A child choking on a dumpling that search ranks nearest the allergy card still
+    gets the choking card's best-ranked section; with the triage card not ranked at all,
+    the card search found is the better guess."""
+    ranked = [_first("card-allergy-zh"), _first("card-choking-zh", 1), _first("card-choking-zh")]
+    assert _card_shown("card-choking-zh", ranked) == _first("card-choking-zh", 1)
+    assert _card_shown("card-choking-zh", ranked[:1]) == _first("card-allergy-zh")
+
+
+def test_a_card_linked_to_the_situations_card_and_ranked_first_is_shown() -> None:
+    """A drowned child not breathing: the after-rescue card (linked to the injured card
+    by its authors) ranked first is the better fit than the injured card's steps ranked
+    far below it."""
+    assert KNOWLEDGE.related("card-injured-zh", "card-after-rescue-zh")
+    rescue = [_first("card-after-rescue-zh", n) for n in range(3)]
+    assert _card_shown("card-injured-zh", [*rescue, _first("card-injured-zh")]) == rescue[0]
+    # near the top, the triage card's own section still leads
+    assert _card_shown("card-injured-zh", [rescue[0], _first("card-injured-zh", 1)]) == _first("card-injured-zh", 1)

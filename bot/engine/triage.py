@@ -103,6 +103,8 @@ class Lead(NamedTuple):
 
 
 NONE = Verdict("none")
+# the triage card's own section within this many of search's top ranks leads the reply
+OWN_CARD_WITHIN = 3
 ADULTS = ("parent", "teacher")
 
 
@@ -198,11 +200,14 @@ class Triager:
         ranked: Sequence[tuple[str, str]] = (),
     ) -> tuple[str, str] | None:
         """(document, heading) of the card section a reply leads with. Given the
-        search's `ranked` sections for the message: a card section ranked first is the
-        better fit (the fire card's "smoke-filled stairs" for that scene); else the
-        triage card's best-ranked section; else its first, which holds the steps (a
-        scene told without the card's words still needs them: search may miss a
-        scene). The first section written for the asker always wins."""
+        search's `ranked` sections for the message: the triage card's best-ranked
+        section when it is near the top (the fire card's "smoke-filled stairs" for that
+        scene; a child choking on a dumpling is not an allergy, a knife out now is not
+        "after a threat"); else a card ranked first when its authors linked it to the
+        triage card (the after-rescue card for a drowned child not breathing) or the
+        triage card is not ranked at all; else the triage card's first section, which
+        holds the steps (a scene told without the card's words still needs them: search
+        may miss a scene). The first section written for the asker always wins."""
         card_id = (verdict.card or {}).get(lang) or (verdict.card or {}).get("zh")
         if not card_id:
             return None
@@ -211,9 +216,12 @@ class Triager:
         if mine is not None or not ranked or verdict.label not in ("emergency", "disclosure"):
             return card_id, (mine or card.sections[0]).heading
         top_doc, top_heading = ranked[0]
-        if knowledge.document(top_doc).meta.kind == "card":
+        own = next(((d, h) for d, h in ranked if d == card_id), None)
+        near = own is not None and ranked.index(own) < OWN_CARD_WITHIN
+        is_card = knowledge.document(top_doc).meta.kind == "card"
+        if is_card and not near and (own is None or knowledge.related(card_id, top_doc)):
             return top_doc, top_heading
-        return next(((d, h) for d, h in ranked if d == card_id), (card_id, card.sections[0].heading))
+        return own or (card_id, card.sections[0].heading)
 
     def reply(
         self,
@@ -239,7 +247,9 @@ class Triager:
             alone = alone or for_adults
             if verdict.label == "disclosure" and asker in ADULTS and not for_adults:
                 return Lead(None, None)  # these words speak to the victim; the adult gets the guidance
-        if alone and steps and verdict.label != "check":
+        # a danger now is never answered without the numbers to call in the message
+        numbered = steps is not None and any(h.number in steps for h in knowledge.hotlines.values())
+        if alone and steps and verdict.label != "check" and (numbered or verdict.label != "emergency"):
             return Lead(steps, shown)
         words = self._spec.replies[verdict.label]  # type: ignore[index]
         parts = [knowledge.hotlines.render(words.zh if lang == "zh" else words.en).strip()]

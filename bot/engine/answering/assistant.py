@@ -13,7 +13,7 @@ from bot.engine.answering.answer import SCREEN, locale_note, not_confident, rend
 from bot.engine.answering.asker import who_is_asking
 from bot.engine.answering.followup import Turn, is_follow_up
 from bot.engine.answering.two_part import question_parts
-from bot.engine.triage import ADULTS, NONE, Triager, Verdict
+from bot.engine.triage import ADULTS, NONE, OWN_CARD_WITHIN, Triager, Verdict
 from bot.settings import Settings
 from bot.texts import text
 from index import Preferences, SearchIndex, SearchResult, open_index
@@ -94,6 +94,7 @@ class Assistant:
         self.triager = triager
         self.today = today  # a clock, so tests can say what day it is
         self._not_held = [re.compile(p, re.IGNORECASE) for p in knowledge.not_held]
+        self._contrary = [(re.compile(a, re.IGNORECASE), re.compile(n, re.IGNORECASE)) for a, n in knowledge.contrary]
 
     @classmethod
     def open(cls, settings: Settings) -> "Assistant":
@@ -136,12 +137,12 @@ class Assistant:
         day = today or self.today()
         if follow_up and previous:
             query = f"{previous.heading}\n{question}"
-            result = self.index.search(query, top_k=top_k, prefs=prefs, today=day, vector=self._embed(query))
+            result = self._search(query, question, top_k, prefs, day, self._embed(query))
             # the previous turn settled the topic: a follow-up ("初中生呢") resembles no
             # authored question, so only the out-of-scope margin can still turn it away
             result = replace(result, confident=bool(result.hits) and result.margin >= 0)
         else:
-            result = self.index.search(question, top_k=top_k, prefs=prefs, today=day, vector=vector)
+            result = self._search(question, question, top_k, prefs, day, vector)
         ranked = self._keys(result) if result.confident else []
         lead, shown = self.triager.reply(verdict, lang, self.knowledge, asker, ranked)
         if verdict.label == "crisis" and not (asker in ADULTS and verdict.card_is_reply):
@@ -150,13 +151,27 @@ class Assistant:
         skip = {shown, (previous.doc_id, previous.heading) if follow_up and previous else None}
         chosen, related = self._sections(question, result, lang, prefs, day, skip, shown)
         # the card alone answers when search ranks it first
-        answered = chosen or (result.confident and shown is not None and self._keys(result)[:1] == [shown])
+        answered = chosen or (result.confident and shown is not None and self._card_first(result, shown))
         if not_held:
             chosen, scope, related = chosen[:1], "unsure", None
         else:
             scope = "answer" if answered else ("out_of_scope" if result.margin < 0 else "unsure")
         reply = self._compose(question, result, chosen, lang, lead, scope, verdict.label == "check", not_held, related)
         return Answer(question, verdict, result, reply, lang, tuple(chosen), audience, scope, shown, related)
+
+    def _search(
+        self, query: str, question: str, top_k: int, prefs: Preferences, day: dt.date, vector: np.ndarray | None
+    ) -> SearchResult:
+        """Search, without the sections whose heading says the opposite of the
+        question's state (knowledge/scope.yaml `contrary`): embeddings read "没呼吸" and
+        "有呼吸但叫不醒" as one thing, and the two need opposite first aid."""
+        result = self.index.search(query, top_k=top_k, prefs=prefs, today=day, vector=vector)
+        text = normalize(question)
+        against = [n for a, n in self._contrary if a.search(text)]
+        if not against:
+            return result
+        hits = [h for h in result.hits if not any(n.search(h.chunk.section) for n in against)]
+        return replace(result, hits=hits, confident=result.confident and bool(hits))
 
     def _embed(self, text: str) -> np.ndarray | None:
         try:
@@ -177,23 +192,27 @@ class Assistant:
     ) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
         """The sections that answer: the best one, and the best for a second question
         asked in the same message when that is another section; and the runner-up
-        worth naming under them (RELATED_AT). When search ranks the
-        card the reply leads with first, the card is its answer; a section ranked below
-        it is shown only when it is about the same thing (the card's topic): else the
-        reply to a charcoal-burner headache went on about fever medicine."""
+        worth naming under them (RELATED_AT). Under the card a reply leads with, no
+        other situation's card may follow (`_beside`). When search ranks the card first,
+        the card alone answers, and a close runner-up on its topic is only named:
+        someone in danger needs one screen, not two (and a charcoal-burner headache is
+        not about fever medicine)."""
         if not result.confident:
             return [], None
         keys = self._keys(result)
-        if card and keys and keys[0] == card:
-            topic = self.knowledge.document(card[0]).meta.topic
-            keys = [k for k in keys if self.knowledge.document(k[0]).meta.topic == topic]
-        chosen = [k for k in keys if k not in skip][:1]
+        if card:
+            keys = [k for k in keys if self._beside(card, k[0])]
         parts = question_parts(question, lang)
+        if card and self._card_first(result, card) and len(parts) < 2:
+            topic = self.knowledge.document(card[0]).meta.topic
+            near = [k for k in keys if self.knowledge.document(k[0]).meta.topic == topic]
+            return [], self._runner_up(result, near, [card], skip)
+        chosen = [k for k in keys if k not in skip][:1]
         if chosen and len(parts) == 2:
             # the second clause often leans on the first ("萝卜刀算管制刀具吗 学校能没收吗")
             context = f"{parts[1]}\n{parts[0]}"
-            first = self.index.search(parts[0], top_k=3, prefs=prefs, today=day, vector=self._embed(parts[0]))
-            second = self.index.search(context, top_k=3, prefs=prefs, today=day, vector=self._embed(context))
+            first = self._search(parts[0], parts[0], 3, prefs, day, self._embed(parts[0]))
+            second = self._search(context, parts[1], 3, prefs, day, self._embed(context))
             picks: list[tuple[str, str]] = []
             for part in (first, second):
                 best = next((k for k in self._keys(part) if k not in skip and k not in picks), None)
@@ -202,6 +221,16 @@ class Assistant:
             if len(picks) == 2:
                 return picks, None
         return chosen, self._runner_up(result, keys, chosen, skip)
+
+    def _card_first(self, result: SearchResult, card: tuple[str, str]) -> bool:
+        """Whether search ranks the card near the top of what may follow it."""
+        return card in [k for k in self._keys(result) if self._beside(card, k[0])][:OWN_CARD_WITHIN]
+
+    def _beside(self, card: tuple[str, str], doc_id: str) -> bool:
+        """Whether a section of `doc_id` may follow the card a reply leads with: any
+        guide, the card's own or a card its authors linked to it; any other card is
+        another situation (a fire scene must not go on about a gas leak)."""
+        return self.knowledge.document(doc_id).meta.kind != "card" or self.knowledge.related(card[0], doc_id)
 
     @staticmethod
     def _runner_up(

@@ -49,6 +49,8 @@ class Questions(Feature):
         card = (answer.verdict.card or {}).get(lang) or (answer.verdict.card or {}).get("zh")
         if card and answer.verdict.label == "emergency":
             rows.append((Button(text("btn_more", lang), encode("doc", card)),))
+        if answer.related and (button := self._section_button(*answer.related, f"📌 {answer.related[1]}")):
+            rows.append((button,))
         rows.append((self._hotlines_button(lang),))
         return tuple(rows)
 
