@@ -20,11 +20,10 @@ import numpy as np
 import yaml
 from pydantic import Field, ValidationError, field_validator
 
-from bot.engine.answering.answer import key_points
 from index.errors import KnowledgeError
 from index.knowledge import Knowledge, yaml_problem
 from index.models import Localized, Strict
-from index.text import normalize
+from index.text import key_points, normalize
 from index.triage_model import TriageModel
 
 logger = logging.getLogger(__name__)

@@ -10,11 +10,11 @@ import jinja2
 import yaml
 from pydantic import ValidationError
 
-from bot.engine.answering.answer import key_points
 from bot.reminders.schedule import Reminder, RemindersFile, SchoolCalendar
 from index.errors import KnowledgeError
 from index.knowledge import Knowledge, yaml_problem
 from index.models import Strict
+from index.text import key_points
 
 T = TypeVar("T", bound=Strict)
 
