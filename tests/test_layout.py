@@ -3,6 +3,8 @@ services (reminders, lessons) -> store -> index. Every import in bot/ and index/
 including those inside functions, so a shortcut upward fails here and not in review."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,3 +70,16 @@ def test_the_rules_catch_an_upward_import() -> None:
     }
     assert _upward([("bot.runtime", "bot.channels.telegram.app"), ("bot.engine.router", "bot.channels")]) != set()
     assert _upward([("bot.reminders.sender", "bot.engine.contract"), ("bot.channels.terminal", "bot.runtime")]) == set()
+
+
+def test_kb_check_imports_nothing_from_the_engine_or_the_services() -> None:
+    """The schemas of every knowledge file live in index/ (DESIGN.md), so `safebot kb
+    check` validates them without loading the engine, the reminders or the lessons."""
+    code = (
+        "import sys\nfrom bot.cli import cli\ncli.main(['kb', 'check'], standalone_mode=False)\n"
+        "print(sorted({m for m in sys.modules if m.startswith(('bot.engine', 'bot.reminders', 'bot.lessons'))}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.strip().splitlines()
+    assert out[0].startswith("ok: ") and out[-1] == "[]"

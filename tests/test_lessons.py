@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from docx import Document as Docx
 
-from bot.lessons.data import GRADES, lesson_problems
 from bot.lessons.maker import FORMATS, KINDS, LessonMaker, LessonRequest
 from bot.settings import REPO_KNOWLEDGE
 from index.errors import BadInputError, KnowledgeError
 from index.knowledge import load_knowledge
+from index.lesson_file import GRADES, lesson_problems
 from index.quizzes import load_quizzes
 from index.text import key_points
 from index.vocab import TOPICS

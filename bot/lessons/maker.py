@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import jinja2
 
-from bot.lessons.data import GRADES, LESSONS_DIR, load_lesson_data
 from bot.lessons.render import chat_markdown, to_docx, to_html
 from index.errors import BadInputError, KnowledgeError
 from index.knowledge import Document, Knowledge
+from index.lesson_file import GRADES, LESSONS_DIR, load_lesson_data
 from index.quizzes import QuizQuestion, Quizzes
 from index.text import key_points
 from index.vocab import TOPIC_LABELS
