@@ -18,12 +18,13 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.engine.triage import Triager, load_triage_file  # noqa: E402
+from bot.engine.triage import Triager  # noqa: E402
 from bot.settings import REPO_KNOWLEDGE, Settings  # noqa: E402
 from index.build import _embed  # noqa: E402
 from index.embedders import get_embedder  # noqa: E402
 from index.knowledge import Problem, load_knowledge  # noqa: E402
 from index.text import normalize  # noqa: E402
+from index.triage_file import load_triage_file  # noqa: E402
 from index.triage_model import TriageModel, features, fit_linear, label_shares, load_examples, read  # noqa: E402
 
 FROZEN = ROOT / "tests" / "eval" / "triage_frozen.yaml"

@@ -15,12 +15,10 @@ from bot.logs import keep_secret, setup_logging
 from bot.settings import Settings
 from index import Preferences, build_index
 from index.build import index_path
+from index.check import check_rule_files, find_problems
 from index.embedders import get_embedder
 from index.errors import BadInputError, SafebotError
-from index.knowledge import Problem, load_knowledge
 from index.manifest import Manifest
-from index.quizzes import load_quizzes
-from index.triage_model import load_examples
 from index.vocab import AUDIENCES, GRADES, LANGS
 
 if TYPE_CHECKING:
@@ -132,31 +130,14 @@ def kb() -> None:
 @click.pass_obj
 def kb_check(settings: Settings) -> None:
     """Validate every knowledge file; exit 2 on any problem."""
-    from bot.engine.triage import load_triage_file
-    from bot.lessons.data import lesson_problems
-
-    knowledge = load_knowledge(settings.knowledge_dir)
-    quizzes = load_quizzes(settings.knowledge_dir, knowledge.hotlines, {d.meta.id for d in knowledge.documents})
-    example_problems: list[Problem] = []
-    examples = load_examples(settings.knowledge_dir, example_problems)
-    problems = [*knowledge.problems, *quizzes.problems, *lesson_problems(knowledge), *example_problems]
-    for problem in problems:
+    report = find_problems(settings.knowledge_dir)
+    for problem in report.problems:
         click.echo(str(problem) if problem.fatal else f"{problem} (warning)")
-    errors = [p for p in problems if p.fatal]
-    if not errors:
-        load_triage_file(settings.knowledge_dir / "triage.yaml", knowledge)
-        if (settings.knowledge_dir / "reminders.yaml").exists():
-            from bot.reminders.book import load_reminders
-
-            load_reminders(knowledge, settings.calendar_file)
-    if errors:
-        click.echo(f"{len(errors)} problem(s) in {settings.knowledge_dir}", err=True)
+    if report.errors:
+        click.echo(f"{len(report.errors)} problem(s) in {settings.knowledge_dir}", err=True)
         sys.exit(2)
-    count = sum(len(qs) for qs in quizzes.by_topic.values())
-    click.echo(
-        f"ok: {len(knowledge.documents)} documents, {len(knowledge.hotlines)} hotlines, {count} quiz questions, "
-        f"{len(examples)} triage examples"
-    )
+    check_rule_files(report.knowledge, settings.calendar_file)
+    click.echo(report.summary())
 
 
 @cli.command()

@@ -24,7 +24,8 @@ from bot.engine.flood import FloodGate
 from bot.engine.router import Dialogue
 from bot.lessons.maker import LessonMaker
 from bot.reminders.book import ReminderBook, load_reminders
-from bot.reminders.schedule import TZ, Occurrence, due
+from bot.reminders.queue import enqueue_due
+from bot.reminders.schedule import TZ, Occurrence
 from bot.settings import Settings
 from bot.store import Store, open_store
 from index.knowledge import Knowledge, load_knowledge
@@ -150,16 +151,8 @@ class Runtime:
         return self._lessons
 
     def enqueue_due(self) -> list[tuple[Occurrence, int]]:
-        """Queue every reminder occurrence due at `clock()` for its subscribers: each with
-        how many rows it added. Idempotent, so a late or repeated run never sends twice."""
-        if self.book is None:
-            return []
-        queued = []
-        for occ in due(self.book.reminders, self.book.calendar, self.clock()):
-            r = occ.reminder
-            added = self.store.enqueue(r.id, occ.key, r.topic, list(r.audiences), list(r.grades), list(r.langs), r.ack)
-            queued.append((occ, added))
-        return queued
+        """The reminder queue's `enqueue_due` at `clock()`, with this runtime's book and store."""
+        return [] if self.book is None else enqueue_due(self.book, self.store, self.clock())
 
     async def keep_enqueuing(self, every: float = ENQUEUE_EVERY) -> None:
         """Queue due reminders now and every `every` seconds until cancelled: the HTTP

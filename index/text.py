@@ -1,5 +1,6 @@
 """Text normalisation and tokenisation shared by indexing and search, so a query is
-cut exactly like the documents were. Chinese is first class: traditional characters
+cut exactly like the documents were, and a section's key points (what every reply,
+reminder and lesson shows of it). Chinese is first class: traditional characters
 are folded to simplified, and jieba cuts with the domain's own terms."""
 
 import logging
@@ -18,6 +19,8 @@ _USER_DICT = Path(__file__).with_name("userdict.txt")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _WORD = re.compile(r"[\w\u3400-\u9fff]+")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.、)])\s+")
+_MARKUP = re.compile(r"\*\*|__|`")
 _STOP_ZH = frozenset(
     "的 了 吗 呢 吧 啊 呀 哦 嘛 么 啥 是 在 和 与 及 或 也 都 就 还 又 很 要 会 能 可以 "
     "我 你 他 她 它 我们 你们 他们 这 那 这个 那个 怎么 怎样 如何 什么 为什么 一个 有 没 没有 "
@@ -76,3 +79,17 @@ def tokenize(text: str) -> list[str]:
         elif raw not in _STOP_EN:
             tokens.append(_stemmer().stemWord(raw))
     return tokens
+
+
+def key_points(section_text: str, limit: int | None = None) -> list[str]:
+    """The section's lead sentence, then its bullets in the authors' order (the lead
+    often is the direct answer, and a list's lead-in says what the list is); a section
+    written as prose gives its paragraphs."""
+    lines = [_MARKUP.sub("", line).strip() for line in section_text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("|")]
+    first_bullet = next((i for i, line in enumerate(lines) if _BULLET.match(line)), None)
+    if first_bullet is None:
+        points = lines
+    else:
+        points = lines[:first_bullet][:1] + [_BULLET.sub("", line) for line in lines if _BULLET.match(line)]
+    return points if limit is None else points[:limit]

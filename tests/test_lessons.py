@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from docx import Document as Docx
 
-from bot.engine.answering.answer import key_points
-from bot.lessons.data import GRADES, lesson_problems
 from bot.lessons.maker import FORMATS, KINDS, LessonMaker, LessonRequest
 from bot.settings import REPO_KNOWLEDGE
 from index.errors import BadInputError, KnowledgeError
 from index.knowledge import load_knowledge
+from index.lesson_file import GRADES, lesson_problems
 from index.quizzes import load_quizzes
+from index.text import key_points
 from index.vocab import TOPICS
 
 DAY = dt.date(2026, 12, 1)

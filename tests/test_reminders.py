@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 from bot.reminders.book import load_reminders
+from bot.reminders.queue import enqueue_due
 from bot.reminders.schedule import TZ, deliver_at, due, festival_date, in_quiet_hours, occurrences, upcoming
 from bot.settings import REPO_KNOWLEDGE
+from bot.store import Store
+from bot.store.records import Profile
 from index.errors import KnowledgeError
 from index.knowledge import load_knowledge
 from index.vocab import TOPICS
@@ -105,6 +108,27 @@ def test_a_late_scheduler_still_sends_today_but_not_last_month(book) -> None:
     [occ] = occurrences(weekly, book.calendar, dt.date(2027, 6, 4), dt.date(2027, 6, 4))
     assert occ in due([weekly], book.calendar, occ.at + dt.timedelta(hours=3))
     assert occ not in due([weekly], book.calendar, occ.at + dt.timedelta(days=30))
+
+
+def test_a_due_reminder_is_queued_once_for_the_subscribers_it_is_for(book, store: Store) -> None:
+    [occ] = [
+        o
+        for o in upcoming(book.reminders, book.calendar, dt.date(2027, 6, 1), 40)
+        if o.reminder.id == "summer-drowning-week-before"
+    ]
+    r = occ.reminder
+    for chat, topic in ((1, r.topic), (2, "traffic")):
+        store.save_profile(Profile(chat, r.audiences[0], r.grades[0], r.langs[0]))
+        store.subscribe(chat, [topic])
+
+    def added(now: dt.datetime) -> list[int]:
+        return [n for o, n in enqueue_due(book, store, now) if o.reminder.id == r.id]
+
+    assert added(occ.at - dt.timedelta(minutes=1)) == []
+    assert added(occ.at) == [1]
+    assert added(occ.at + dt.timedelta(hours=1)) == [0], "a repeated run queues nothing again"
+    rows = store.claim("w", now=occ.at.timestamp(), limit=10, lease=60)
+    assert [row.chat_id for row in rows if row.reminder_id == r.id] == [1]
 
 
 def test_broken_reminder_file_names_the_problem(knowledge_copy: Path) -> None:

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.engine.answering.answer import SCREEN, key_points, locale_note, render_section
+from bot.engine.answering.answer import SCREEN, locale_note, render_section
 from bot.engine.answering.asker import who_is_asking
 from bot.engine.answering.assistant import Answer, Assistant
 from bot.engine.answering.followup import KEEP_SECONDS, Turns, is_follow_up
@@ -15,6 +15,7 @@ from bot.engine.answering.two_part import question_parts
 from bot.engine.triage import Verdict
 from index.knowledge import load_knowledge
 from index.search import SearchResult
+from index.text import key_points
 
 KNOWLEDGE = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
 

@@ -1,5 +1,6 @@
-"""The store's schema: numbered, named migrations applied once, under a lock, even when
-several processes open a new database at the same moment; an old database is upgraded."""
+"""The SQLite store's own schema: its numbered, named migrations applied once, under a
+lock, even when several processes open a new file at the same moment; an old database is
+upgraded. What every backend must do is tests/test_store_contract.py."""
 
 import sqlite3
 import subprocess
@@ -10,7 +11,6 @@ import pytest
 
 from bot.store import open_store
 from bot.store.migrations.sqlite import MIGRATIONS
-from bot.store.records import Profile
 from bot.store.sqlite import SqliteStore
 from index.errors import BadInputError
 
@@ -66,31 +66,6 @@ def test_processes_racing_on_a_fresh_file_all_open_it(tmp_path: Path) -> None:
         store = open_store(url)
         assert len(store.applied_migrations()) == len(MIGRATIONS)
         store.close()
-
-
-def test_web_and_api_subscribers_get_inbox_rows_the_telegram_sender_never_claims(tmp_path: Path) -> None:
-    """A chat known by an identity cannot be pushed to: its rows wait in the inbox, each
-    taken once when due, and are gone with /forget."""
-    store = open_store(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
-    web = store.chat_for("web", "a-session")
-    assert web is not None
-    for chat in (5, web):
-        store.save_profile(Profile(chat, "parent", "primary", "zh"))
-        store.subscribe(chat, ["drowning"])
-    assert store.count_recipients("drowning", ["parent"], ["primary"], ["zh"]) == 2
-    assert store.enqueue("r", "2027-07-01", "drowning", ["parent"], ["primary"], ["zh"], ack=True) == 2
-    assert store.enqueue("later", "2027-07-02", "drowning", ["parent"], ["primary"], ["zh"], False, 100.0) == 2
-    assert [r.chat_id for r in store.claim("w", now=1.0, limit=10, lease=10)] == [5]
-    assert store.take_inbox(5, now=1.0) == [], "a Telegram chat has no inbox"
-    [row] = store.take_inbox(web, now=1.0)
-    assert (row.reminder_id, row.occurrence, row.channel, row.ack) == ("r", "2027-07-01", "inbox", True)
-    assert store.take_inbox(web, now=1.0) == [], "each row comes once"
-    store.enqueue_broadcast(store.draft_broadcast("开学提醒"))
-    assert [r.reminder_id for r in store.take_inbox(web, now=200.0)] == ["later", "broadcast-1"]
-    store.enqueue("r", "2027-07-03", "drowning", ["parent"], ["primary"], ["zh"], ack=False)
-    store.forget(web)
-    assert store.take_inbox(web, now=1.0) == []
-    store.close()
 
 
 def test_the_store_is_chosen_by_the_url_scheme_and_an_unknown_one_is_refused(tmp_path: Path) -> None:

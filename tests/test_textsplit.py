@@ -1,7 +1,7 @@
 """Each channel splits the engine's whole replies for its own limit: Telegram at 4,000
 characters (room for HTML escaping under 4,096), buttons on the last part."""
 
-from bot.channels.telegram.app import TEXT_LIMIT, split_reply
+from bot.channels.telegram.render import TEXT_LIMIT, split_reply
 from bot.channels.textsplit import split_text
 from bot.engine.contract import Button, QuizPoll, Reply
 

@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.engine.triage import Triager, Verdict, load_triage_file
+from bot.engine.triage import Triager, Verdict
 from bot.settings import REPO_KNOWLEDGE
 from index.errors import KnowledgeError
 from index.knowledge import load_knowledge
+from index.triage_file import load_triage_file
 
 CASES = yaml.safe_load((Path(__file__).resolve().parent / "eval" / "triage.yaml").read_text(encoding="utf-8"))
 KNOWLEDGE = load_knowledge(REPO_KNOWLEDGE)

@@ -11,12 +11,13 @@ import yaml
 
 from bot.engine.answering.assistant import Assistant
 from bot.engine.router import Dialogue, Incoming
-from bot.engine.triage import Triager, load_triage_file
+from bot.engine.triage import Triager
 from bot.settings import REPO_KNOWLEDGE
 from bot.store import open_store
 from index.build import _embed
 from index.knowledge import Problem, load_knowledge
 from index.text import normalize
+from index.triage_file import load_triage_file
 from index.triage_model import LABELS, URGENT, Reading, TriageModel, features, fit_linear, load_examples, read
 
 KNOWLEDGE = load_knowledge(REPO_KNOWLEDGE)

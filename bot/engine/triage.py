@@ -13,73 +13,18 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
-import yaml
-from pydantic import Field, ValidationError, field_validator
 
-from bot.engine.answering.answer import key_points
-from index.errors import KnowledgeError
-from index.knowledge import Knowledge, yaml_problem
-from index.models import Localized, Strict
-from index.text import normalize
+from index.knowledge import Knowledge
+from index.text import key_points, normalize
+from index.triage_file import Label, TriageFile, load_triage_file
 from index.triage_model import TriageModel
 
 logger = logging.getLogger(__name__)
 
-Label = Literal["crisis", "emergency", "disclosure"]
 SEVERITY: tuple[Label, ...] = ("crisis", "emergency", "disclosure")
-
-
-class Rule(Strict):
-    id: str
-    label: Label
-    cards: dict[str, str] = Field(default_factory=dict)
-    # the card's first section is the whole reply (a card written for the adult or the
-    # friend who writes, in place of the words addressed to the person at risk)
-    card_is_reply: bool = False
-    patterns: list[str] = Field(min_length=1)
-    unless: list[str] = Field(default_factory=list)
-
-    @field_validator("patterns", "unless")
-    @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"bad pattern {pattern!r}: {exc}") from exc
-        return patterns
-
-
-class Classifier(Strict):
-    urgent_at: float = Field(gt=0, lt=1)
-    check_at: float = Field(gt=0, lt=1)
-    skip: list[str] = Field(default_factory=list)
-
-    @field_validator("skip")
-    @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        return Rule._compiles(patterns)
-
-
-class Situation(Strict):
-    zh: str
-    en: str | None = None
-    card_is_reply: bool = False
-
-
-class TriageFile(Strict):
-    replies: dict[Literal["crisis", "emergency", "disclosure", "check"], Localized]
-    # the card for a parent or teacher asking about a child, by label (a crisis card
-    # speaks to the child in crisis; the adult needs "stay with them, remove means")
-    for_adults: dict[Literal["crisis", "emergency", "disclosure"], Situation] = Field(default_factory=dict)
-    ignore: list[str] = Field(default_factory=list)
-    rules: list[Rule] = Field(min_length=1)
-    classifier: Classifier | None = None
-    situations: dict[str, Situation] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -257,41 +202,3 @@ class Triager:
             parts.append(steps)
             return Lead("\n\n".join(parts), shown)
         return Lead(parts[0], None)
-
-
-def load_triage_file(path: Path, knowledge: Knowledge) -> TriageFile:
-    """Parse and cross-check triage.yaml; every problem is a KnowledgeError naming
-    the file and line."""
-    try:
-        raw = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(raw)
-    except OSError as exc:
-        raise KnowledgeError(f"{path}:1: cannot read triage rules ({exc.strerror})") from exc
-    except yaml.YAMLError as exc:
-        raise KnowledgeError(str(yaml_problem(path, exc))) from exc
-    try:
-        spec = TriageFile.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise KnowledgeError(f"{path}:1: {where}: {err['msg']}") from exc
-    ids = {d.meta.id for d in knowledge.documents}
-    for rule in spec.rules:
-        for card in rule.cards.values():
-            if card not in ids:
-                line = next((n for n, t in enumerate(raw.splitlines(), 1) if card in t), 1)
-                raise KnowledgeError(f"{path}:{line}: rule '{rule.id}' names unknown card '{card}'")
-    for name, situation in [*spec.situations.items(), *((f"for_adults.{k}", v) for k, v in spec.for_adults.items())]:
-        for named in (situation.zh, situation.en):
-            if named and named not in ids:
-                line = next((n for n, t in enumerate(raw.splitlines(), 1) if named in t), 1)
-                raise KnowledgeError(f"{path}:{line}: situation '{name}' names unknown card '{named}'")
-    missing = {"crisis", "emergency", "disclosure", "check"} - set(spec.replies)
-    if missing:
-        raise KnowledgeError(f"{path}:1: replies: missing {', '.join(sorted(missing))}")
-    for label, words in spec.replies.items():
-        for value in (words.zh, words.en):
-            unknown = knowledge.hotlines.unknown_references(value)
-            if unknown:
-                raise KnowledgeError(f"{path}:1: reply '{label}' names unknown hotline '{unknown[0]}'")
-    return spec

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 import jinja2
 
-from bot.engine.answering.answer import key_points
-from bot.lessons.data import GRADES, LESSONS_DIR, load_lesson_data
 from bot.lessons.render import chat_markdown, to_docx, to_html
 from index.errors import BadInputError, KnowledgeError
 from index.knowledge import Document, Knowledge
+from index.lesson_file import GRADES, LESSONS_DIR, load_lesson_data
 from index.quizzes import QuizQuestion, Quizzes
+from index.text import key_points
 from index.vocab import TOPIC_LABELS
 
 KINDS = ("plan", "letter", "pledge", "poster")

@@ -1,110 +1,22 @@
 """Seasonal reminders: knowledge/reminders.yaml says what to send and when, the school
-calendar says when the holidays are. Everything here is a pure function of the date, so
-a whole year can be checked in a test without waiting for it.
+calendar says when the holidays are (their schema: index/reminder_file.py). Everything
+here is a pure function of the date, so a whole year can be checked in a test without
+waiting for it.
 
 Times are Asia/Shanghai. Nothing is delivered in quiet hours (21:30–07:00 by default):
 what falls due then is delivered at 07:00."""
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, Field, model_validator
-
-from index.models import Strict
-from index.vocab import Audience, Grade, Lang, Topic
+from index.reminder_file import Reminder, SchoolCalendar
 
 TZ = ZoneInfo("Asia/Shanghai")
 QUIET_START = dt.time(21, 30)
 QUIET_END = dt.time(7, 0)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_MMDD = re.compile(r"^(0[1-9]|1[0-2])-([0-2]\d|3[01])$")
-
-
-def _time(value: str) -> str:
-    if not _HHMM.match(value):
-        raise ValueError("time must be HH:MM")
-    return value
-
-
-def _month_day(value: str) -> str:
-    if not _MMDD.match(value):
-        raise ValueError("a day of the year is MM-DD")
-    return value
-
-
-HHMM = Annotated[str, AfterValidator(_time)]
-MMDD = Annotated[str, AfterValidator(_month_day)]
-
-
-class BeforeEvent(Strict):
-    event: str
-    days: int = Field(ge=0, le=60)
-    time: HHMM
-
-
-class Weekly(Strict):
-    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-    time: HHMM
-    from_: MMDD = Field(alias="from")
-    to: MMDD
-
-
-class Yearly(Strict):
-    date: MMDD
-    time: HHMM
-
-
-class Festival(Strict):
-    name: Literal["spring_festival", "lantern", "qingming", "dragon_boat", "mid_autumn", "national_day"]
-    days: int = Field(ge=0, le=30)
-    time: HHMM
-
-
-class Schedule(Strict):
-    before_event: BeforeEvent | None = None
-    weekly: Weekly | None = None
-    yearly: Yearly | None = None
-    festival: Festival | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> "Schedule":
-        if sum(x is not None for x in (self.before_event, self.weekly, self.yearly, self.festival)) != 1:
-            raise ValueError("a schedule has exactly one rule: before_event, weekly, yearly or festival")
-        return self
-
-
-class Reminder(Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)
-    topic: Topic
-    audiences: list[Audience] = Field(min_length=1)
-    grades: list[Grade] = Field(min_length=1)
-    langs: list[Lang] = Field(min_length=1)
-    ack: bool = False
-    schedule: Schedule
-    message: dict[Lang, str]
-
-    @model_validator(mode="after")
-    def _messages_for_every_language(self) -> "Reminder":
-        missing = [lang for lang in self.langs if not self.message.get(lang, "").strip()]
-        if missing:
-            raise ValueError(f"no message for {', '.join(missing)}")
-        return self
-
-
-class RemindersFile(Strict):
-    reminders: list[Reminder] = Field(min_length=1)
-
-
-class SchoolCalendar(Strict):
-    region: str
-    school_year: str
-    note: str = ""
-    events: dict[str, dt.date]
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,19 @@ Minors' data is kept to the least: a chat's role, grade band and language. Messa
 texts are never stored; questions, triage verdicts and feedback are counted, not kept.
 
 `open_store(url)` picks the backend by the URL's scheme (SAFEBOT_DATABASE_URL): SQLite
-(`sqlite`) today, PostgreSQL later. Code outside this package names only `Store` and
-`open_store`, and the records in `bot.store.records`."""
+(`sqlite`) today, PostgreSQL later. Code outside this package names only `Store` (the
+protocol every backend implements, bot/store/protocol.py) and `open_store`, and the
+records in `bot.store.records`; tests/test_store_contract.py runs against every backend."""
 
 from collections.abc import Callable
 from urllib.parse import urlparse
 
+from bot.store.protocol import Store
 from bot.store.sqlite import SqliteStore
 from index.errors import BadInputError
 
-# The one backend today; becomes a Protocol when a second one arrives.
-Store = SqliteStore
+__all__ = ["Store", "open_store"]
+
 BACKENDS: dict[str, Callable[[str], Store]] = {"sqlite": SqliteStore}
 
 

@@ -13,13 +13,13 @@ from bot.channels.http.config import HttpSettings
 from bot.channels.http.files import FileShelf
 from bot.channels.http.security import COOKIE, Principal, RateLimiter, Sessions, find_principal, retry_after
 from bot.engine.contract import Incoming, Reply
-from bot.lessons.data import GRADES
 from bot.lessons.maker import FORMATS, KINDS, LessonRequest
 from bot.reminders.schedule import TZ, upcoming
 from bot.reminders.sender import OutboxReplies
 from bot.runtime import Runtime
 from bot.store.records import Profile
 from index.knowledge import Document
+from index.lesson_file import GRADES
 from index.vocab import TOPIC_LABELS
 
 # Printed into the lesson files: no control characters (a Word file cannot hold them).

@@ -1,28 +1,23 @@
-"""The Telegram channel. It only translates: an update becomes an `Incoming`, each
-`Reply` is split to Telegram's limit and becomes a sendMessage or editMessageText with
-every string HTML-escaped. What to say, and the flood and error notices, are decided by
-the dialogue engine; the store, the engine's worker and flood control come from the
-runtime (`bot.runtime`).
+"""The Telegram channel's wiring. It only translates: the handlers (handlers.py) turn
+updates into `Incoming`s and send the engine's replies, rendered for Telegram
+(render.py). The store, the engine's worker and flood control come from the runtime
+(`bot.runtime`); the outbox's Telegram deliverer is delivery.py.
 
-One wiring function, `build_application`, registers every handler in one ordered block.
-Updates come by long polling (`safebot run`) or through the HTTP app's webhook route
-(`Webhook`)."""
+One wiring function, `build_application`, registers every handler in one ordered block
+and starts the reminder job and the outbox sender with the bot. Updates come by long
+polling (`safebot run`) or through the HTTP app's webhook route (`Webhook`)."""
 
 import asyncio
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from contextlib import suppress
-from functools import partial
 
-from telegram import Bot, BotCommand, InputFile, Message, Poll, Update
-from telegram.constants import ChatType, ParseMode
-from telegram.error import RetryAfter
+from telegram import Bot, BotCommand, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
@@ -30,81 +25,21 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.telegram.delivery import deliverers, escape, make_bot, markup, seconds_of
-from bot.channels.textsplit import split_text
-from bot.engine.contract import Incoming, Reply
+from bot.channels.telegram.delivery import deliverers, make_bot
+from bot.channels.telegram.handlers import Handlers
 from bot.logs import keep_secret
 from bot.reminders.book import ReminderBook
 from bot.reminders.sender import OutboxSender
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.texts import COMMANDS, interface_language
+from bot.texts import COMMANDS
 
 logger = logging.getLogger(__name__)
 
-SEND_ATTEMPTS = 4
-TEXT_LIMIT = 4000  # Telegram's limit is 4,096 characters; leave room for escaping
 
+class Outbox:
+    """The bot's reminder work: a job that queues what is due, and a task that sends."""
 
-async def _with_retry(call: Callable[[], Awaitable[object]]) -> None:
-    """Honour Telegram's 429 `retry_after`; other errors reach the error handler."""
-    for attempt in range(SEND_ATTEMPTS):
-        try:
-            await call()
-            return
-        except RetryAfter as exc:
-            if attempt == SEND_ATTEMPTS - 1:
-                raise
-            seconds = seconds_of(exc)
-            logger.warning("rate limited by Telegram: waiting %.1f s", seconds)
-            await asyncio.sleep(seconds)
-
-
-def split_reply(reply: Reply) -> list[Reply]:
-    """A reply too long for one message becomes several: the buttons go with the last
-    part, and only the first replaces the message whose button was pressed."""
-    chunks = split_text(reply.text, TEXT_LIMIT)
-    if len(chunks) == 1 or reply.poll or reply.document:
-        return [reply]
-    last = len(chunks) - 1
-    return [Reply(c, reply.buttons if i == last else (), reply.edit and i == 0) for i, c in enumerate(chunks)]
-
-
-async def send_replies(bot: Bot, chat_id: int, replies: list[Reply], editable: Message | None = None) -> None:
-    """Each reply split to Telegram's limit and HTML-escaped."""
-    parts = [part for reply in replies for part in split_reply(reply)]
-    for i, reply in enumerate(parts):
-        body, keyboard = escape(reply.text), markup(reply.buttons)
-        if reply.poll:
-            poll = reply.poll
-            await _with_retry(
-                partial(
-                    bot.send_poll,
-                    chat_id,
-                    poll.question,
-                    list(poll.options),
-                    type=Poll.QUIZ,
-                    correct_option_ids=[poll.correct],  # type: ignore[list-item]  # 0-9, checked on load
-                    explanation=poll.explanation,
-                    is_anonymous=True,
-                )
-            )
-        elif reply.document:
-            document = InputFile(reply.document.data, filename=reply.document.filename)
-            await _with_retry(
-                partial(
-                    bot.send_document, chat_id, document, caption=body, parse_mode=ParseMode.HTML, reply_markup=keyboard
-                )
-            )
-        elif reply.edit and editable is not None and i == 0:
-            await _with_retry(partial(editable.edit_text, body, parse_mode=ParseMode.HTML, reply_markup=keyboard))
-        else:
-            await _with_retry(
-                partial(bot.send_message, chat_id, body, parse_mode=ParseMode.HTML, reply_markup=keyboard)
-            )
-
-
-class TelegramChannel:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.sender_task: asyncio.Task[None] | None = None
@@ -138,67 +73,6 @@ class TelegramChannel:
                 logger.exception("outbox sender failed; trying again")
             await asyncio.sleep(5)
 
-    async def guard_flood(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Runs first for every update; stops further handling for a flooding user."""
-        user = update.effective_user
-        chat = update.effective_chat
-        if user is None or chat is None or chat.type != ChatType.PRIVATE:
-            return
-        if update.message is None and update.callback_query is None:
-            return
-        verdict = self.runtime.flood.check(user.id)
-        if verdict == "ok":
-            return
-        if verdict == "notice":
-            await send_replies(context.bot, chat.id, [self._notice("flood", user.language_code)])
-        raise ApplicationHandlerStop
-
-    def _notice(self, key: str, language: str | None) -> Reply:
-        return self.runtime.dialogue.notice(key, interface_language(language))
-
-    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A question or a command from a private chat."""
-        message = update.effective_message
-        user = update.effective_user
-        assert message is not None and message.text is not None
-        incoming = Incoming(message.chat_id, text=message.text, language=user.language_code if user else None)
-        await send_replies(context.bot, message.chat_id, await self.runtime.handle(incoming))
-
-    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A press on an inline button."""
-        query = update.callback_query
-        assert query is not None
-        await query.answer()
-        message = query.message if isinstance(query.message, Message) else None
-        if message is None or not query.data:
-            return
-        incoming = Incoming(message.chat_id, button=query.data, language=query.from_user.language_code)
-        await send_replies(context.bot, message.chat_id, await self.runtime.handle(incoming), editable=message)
-
-    async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Stickers, photos, voice and the like in a private chat."""
-        message = update.effective_message
-        user = update.effective_user
-        assert message is not None
-        await send_replies(
-            context.bot, message.chat_id, [self._notice("not_text", user.language_code if user else None)]
-        )
-
-    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """No update may crash the bot: log it, and tell the user something went wrong."""
-        logger.error("error while handling an update", exc_info=context.error)
-        if not isinstance(update, Update) or update.effective_chat is None:
-            return
-        if update.effective_chat.type != ChatType.PRIVATE:
-            return
-        user = update.effective_user
-        try:
-            await send_replies(
-                context.bot, update.effective_chat.id, [self._notice("error", user.language_code if user else None)]
-            )
-        except Exception:
-            logger.exception("could not send the error notice")
-
 
 def build_application(
     settings: Settings,
@@ -211,7 +85,7 @@ def build_application(
     `webhook`: updates arrive from outside (`Webhook`), so no polling updater."""
     owned = runtime is None
     runtime = runtime or Runtime(settings, clock=clock)
-    channel = TelegramChannel(runtime)
+    outbox, handlers = Outbox(runtime), Handlers(runtime)
 
     async def post_init(app: Application) -> None:
         if owned:
@@ -219,9 +93,9 @@ def build_application(
         if runtime.book is not None and app.job_queue is not None:
             # the job only enqueues; the sender task drains the outbox at its own rate
             app.job_queue.run_repeating(
-                channel.enqueue_due, interval=60, first=1, job_kwargs={"misfire_grace_time": 3600, "coalesce": True}
+                outbox.enqueue_due, interval=60, first=1, job_kwargs={"misfire_grace_time": 3600, "coalesce": True}
             )
-            channel.sender_task = asyncio.create_task(channel.send_outbox(make_bot(settings)))
+            outbox.sender_task = asyncio.create_task(outbox.send_outbox(make_bot(settings)))
         for lang in ("zh", "en"):
             commands = [BotCommand(name, description) for name, description in COMMANDS[lang]]
             await app.bot.set_my_commands(commands, language_code=lang)
@@ -229,10 +103,10 @@ def build_application(
         logger.info("running as @%s (%s)", app.bot.username, "webhook" if settings.webhook_url else "polling")
 
     async def post_shutdown(app: Application) -> None:
-        if channel.sender_task is not None:
-            channel.sender_task.cancel()
+        if outbox.sender_task is not None:
+            outbox.sender_task.cancel()
             with suppress(asyncio.CancelledError):
-                await channel.sender_task  # lets the sender close its HTTP session
+                await outbox.sender_task  # lets the sender close its HTTP session
         if owned:
             runtime.close()
 
@@ -245,12 +119,12 @@ def build_application(
     app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
 
     private = filters.ChatType.PRIVATE
-    app.add_handler(TypeHandler(Update, channel.guard_flood), group=-1)
-    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, channel.on_text))
-    app.add_handler(CallbackQueryHandler(channel.on_button))
-    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT, channel.on_other))
+    app.add_handler(TypeHandler(Update, handlers.guard_flood), group=-1)
+    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, handlers.on_text))
+    app.add_handler(CallbackQueryHandler(handlers.on_button))
+    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT, handlers.on_other))
     # Edited messages, channel posts and group chats fall through: silence.
-    app.add_error_handler(channel.on_error)
+    app.add_error_handler(handlers.on_error)
     return app
 
 

@@ -1,36 +1,26 @@
 """Telegram as the outbox's deliverer: a reply becomes a sendMessage with its text
-HTML-escaped and its buttons inline; Telegram's errors become `bot.reminders.delivery` results.
+HTML-escaped and its buttons inline (render.py); Telegram's errors become
+`bot.reminders.delivery` results.
 
 `BadRequest` and `TimedOut` are subclasses of `NetworkError`, so the order of the
 `except` clauses matters. `InvalidToken` is not mapped: a wrong token stops the sender."""
 
 import datetime as dt
-import html
 import logging
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram import error as tg
 from telegram.constants import ParseMode
 
+from bot.channels.telegram.render import escape, markup
 from bot.channels.telegram.request import AiohttpRequest
-from bot.engine.contract import Button, Reply
+from bot.engine.contract import Reply
 from bot.reminders.delivery import Blocked, Failed, Result, RetryAfter, Sent
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-
-
-def markup(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons])
-
-
-def escape(message: str) -> str:
-    """Every string we send is plain text to Telegram's HTML parse mode."""
-    return html.escape(message, quote=False)
 
 
 def seconds_of(exc: tg.RetryAfter) -> float:

@@ -2,32 +2,15 @@
 lead sentence, steps) and its own source, within one screen. Nothing here invents
 advice: every line comes from a knowledge section, a triage card or the hotline list."""
 
-import re
-
 from bot.texts import text
 from index.hotlines import Hotlines
 from index.knowledge import Document, Section
+from index.text import key_points
 from index.vocab import TOPIC_LABELS
 
 # One phone screen of text: a reply longer than this is scrolled, and the end of a list
 # is what gets missed. A section longer than its budget stops at a whole step.
 SCREEN = {"zh": 600, "en": 1000}
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.、)])\s+")
-_MARKUP = re.compile(r"\*\*|__|`")
-
-
-def key_points(section_text: str, limit: int | None = None) -> list[str]:
-    """The section's lead sentence, then its bullets in the authors' order (the lead
-    often is the direct answer, and a list's lead-in says what the list is); a section
-    written as prose gives its paragraphs."""
-    lines = [_MARKUP.sub("", line).strip() for line in section_text.splitlines()]
-    lines = [line for line in lines if line and not line.startswith("|")]
-    first_bullet = next((i for i, line in enumerate(lines) if _BULLET.match(line)), None)
-    if first_bullet is None:
-        points = lines
-    else:
-        points = lines[:first_bullet][:1] + [_BULLET.sub("", line) for line in lines if _BULLET.match(line)]
-    return points if limit is None else points[:limit]
 
 
 def render_section(doc: Document, section: Section, lang: str, budget: int | None = None) -> str:

@@ -7,9 +7,9 @@ from typing import ClassVar
 from bot.engine.callbacks import Press, encode
 from bot.engine.contract import Attachment, Button, Reply
 from bot.engine.features.base import ButtonHandler, CommandHandler, Context, Feature, Rows
-from bot.lessons.data import GRADES
 from bot.lessons.maker import FORMATS, KINDS, LessonRequest
 from bot.texts import label, text
+from index.lesson_file import GRADES
 from index.vocab import TOPIC_LABELS
 
 
