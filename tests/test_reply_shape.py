@@ -29,6 +29,10 @@ KNOWLEDGE = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
         ("儿子偷偷拿刀片划胳膊 我该怎么办", "parent"),  # no "我", still a parent
         ("孩子最近总穿长袖 是不是在自残", "parent"),
         ("怎么跟孩子聊自杀这个话题", "parent"),
+        ("怎么判断孩子有没有自杀的念头", "parent"),
+        ("My 14yo son told me tonight he has a plan", "parent"),
+        ("my 12-year-old daughter keeps crying", "parent"),
+        ("i'm 15 and my 2 year old brother is choking", "student"),
         ("我们班有个学生说不想活了", "teacher"),
         ("班里一个学生给我看了她手上的伤", "teacher"),
         ("有个学生跟我说他被继父打", "teacher"),

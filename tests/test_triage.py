@@ -203,3 +203,18 @@ def test_a_card_linked_to_the_situations_card_and_ranked_first_is_shown() -> Non
     assert _card_shown("card-injured-zh", [*rescue, _first("card-injured-zh")]) == rescue[0]
     # near the top, the triage card's own section still leads
     assert _card_shown("card-injured-zh", [rescue[0], _first("card-injured-zh", 1)]) == _first("card-injured-zh", 1)
+
+
+def test_an_adults_crisis_card_shows_the_section_search_ranked_when_it_names_both_lines() -> None:
+    """ "我儿子说活着没意思" is answered by "怀疑孩子想自杀：平静地直接问", not by the cuts
+    section; a ranked section without a crisis line never leads (the first always has one)."""
+    verdict = Verdict("crisis", "adult-worried-about-child", {"zh": "card-self-harm-adult-zh"}, card_is_reply=True)
+    ask = _first("card-self-harm-adult-zh", 1)
+    assert TRIAGER.card_section(verdict, "zh", KNOWLEDGE, None, [ask, _first("card-self-harm-adult-zh")]) == ask
+    en = Verdict("crisis", "adult-worried-about-child", {"en": "card-self-harm-adult-en"}, card_is_reply=True)
+    suspect = next(
+        s for s in KNOWLEDGE.document("card-self-harm-adult-en").sections if s.heading.startswith("You suspect")
+    )
+    assert "{{hotline:mental_health}}" not in suspect.text and "12356" not in suspect.text
+    shown = TRIAGER.card_section(en, "en", KNOWLEDGE, None, [("card-self-harm-adult-en", suspect.heading)])
+    assert shown == _first("card-self-harm-adult-en")

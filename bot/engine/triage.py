@@ -53,6 +53,14 @@ OWN_CARD_WITHIN = 3
 ADULTS = ("parent", "teacher")
 
 
+def _names_help(knowledge: Knowledge, text: str) -> bool:
+    """Whether a text names a number for danger now (police, ambulance) and a crisis line."""
+    text = knowledge.hotlines.render(text)
+    numbers = {k: h.number for k, h in knowledge.hotlines.items()}
+    now = any(numbers[k] in text for k in ("police", "ambulance") if k in numbers)
+    return now and any(numbers[k] in text for k in ("mental_health", "us_crisis") if k in numbers)
+
+
 class Triager:
     def __init__(self, spec: TriageFile, model: TriageModel | None = None) -> None:
         """Without a `model` (an index built before the examples existed) only the rules run."""
@@ -158,6 +166,12 @@ class Triager:
             return None
         card = knowledge.document(card_id)
         mine = next((x for x in card.sections if asker and x.audiences and x.is_for(card, asker)), None)
+        if mine is None and verdict.label == "crisis":
+            # a crisis card's section search ranked best ("怀疑孩子想自杀：平静地直接问"
+            # for "how do I tell if my child is suicidal"), when it names both a number
+            # for danger now and a crisis line; else the first, which always does
+            best = next((x for d, h in ranked if d == card_id for x in card.sections if x.heading == h), None)
+            return card_id, (best if best and _names_help(knowledge, best.text) else card.sections[0]).heading
         if mine is not None or not ranked or verdict.label not in ("emergency", "disclosure"):
             return card_id, (mine or card.sections[0]).heading
         top_doc, top_heading = ranked[0]

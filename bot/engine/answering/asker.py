@@ -26,7 +26,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(我(家)?的?(孩子|娃|儿子|女儿|闺女|小孩|宝宝|宝贝|孙子|孙女|外孙)|我家(娃|孩子|小孩|老大|老二|宝)|"
             r"(孩子|娃)他(爸|妈)|作为(家长|父母|妈妈|爸爸)|我是(家长|孩子的?(妈妈|爸爸|家长))|当(家长|父母)的|"
             r"(^|[，。,！？!?\s])(儿子|女儿|闺女)|^(孩子|娃|小孩|宝宝)|(问|跟|和|让|给|帮|带|陪|劝)(孩子|娃)(?!们)|"
+            r"(判断|看出|察觉|留意|注意)(到)?(孩子|娃)(?!们)|"
             r"\bmy (son|daughter|kids?|child|children|toddler|baby|teen(ager)?|boy|girl|grand(son|daughter|child))\b|"
+            r"\bmy \d{1,2}[- ]?(yo|y/o|years?[- ]old|yrs?[- ]old)\b"
+            r"(?![- ]?(brother|sister|cousin|friend|nephew|niece|classmate))|"
             r"\bas a (parent|mom|mum|dad|mother|father)\b|\bi('m| am) a (parent|mom|mum|dad|mother|father)\b|"
             r"\bour (son|daughter|kids?|child)\b)",
             re.IGNORECASE,
