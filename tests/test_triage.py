@@ -186,23 +186,26 @@ def _first(doc_id: str, n: int = 0) -> tuple[str, str]:
 
 
 def test_the_situations_card_beats_another_situations_card_search_ranked_first() -> None:
-    """A child choking on a dumpling that search ranks nearest the allergy card still
-    gets the choking card's best-ranked section; with the triage card not ranked at all,
-    the card search found is the better guess."""
-    ranked = [_first("card-allergy-zh"), _first("card-choking-zh", 1), _first("card-choking-zh")]
+    """A choking child that search ranks nearest the electric-shock card still gets the
+    choking card's best-ranked section; with the triage card not ranked at all, the card
+    search found is the better guess."""
+    ranked = [_first("card-electric-shock-zh"), _first("card-choking-zh", 1), _first("card-choking-zh")]
     assert _card_shown("card-choking-zh", ranked) == _first("card-choking-zh", 1)
-    assert _card_shown("card-choking-zh", ranked[:1]) == _first("card-allergy-zh")
+    assert _card_shown("card-choking-zh", ranked[:1]) == _first("card-electric-shock-zh")
 
 
-def test_a_card_linked_to_the_situations_card_and_ranked_first_is_shown() -> None:
+def test_a_card_linked_to_the_situations_card_and_ranked_near_the_top_is_shown() -> None:
     """A drowned child not breathing: the after-rescue card (linked to the injured card
     by its authors) ranked first is the better fit than the injured card's steps ranked
-    far below it."""
+    far below it; a bee sting the classifier read as choking gets the linked allergy
+    card that search ranked second, over a guide ranked first."""
     assert KNOWLEDGE.related("card-injured-zh", "card-after-rescue-zh")
     rescue = [_first("card-after-rescue-zh", n) for n in range(3)]
     assert _card_shown("card-injured-zh", [*rescue, _first("card-injured-zh")]) == rescue[0]
     # near the top, the triage card's own section still leads
     assert _card_shown("card-injured-zh", [rescue[0], _first("card-injured-zh", 1)]) == _first("card-injured-zh", 1)
+    sting = [_first("fa-allergy-zh"), _first("card-allergy-zh"), _first("fa-choking-zh"), _first("card-choking-zh", 1)]
+    assert _card_shown("card-choking-zh", sting) == _first("card-allergy-zh")
 
 
 def test_an_adults_crisis_card_shows_the_section_search_ranked_when_it_names_both_lines() -> None:

@@ -154,13 +154,15 @@ class Triager:
     ) -> tuple[str, str] | None:
         """(document, heading) of the card section a reply leads with. Given the
         search's `ranked` sections for the message: the triage card's best-ranked
-        section when it is near the top (the fire card's "smoke-filled stairs" for that
-        scene; a child choking on a dumpling is not an allergy, a knife out now is not
-        "after a threat"); else a card ranked first when its authors linked it to the
-        triage card (the after-rescue card for a drowned child not breathing) or the
-        triage card is not ranked at all; else the triage card's first section, which
-        holds the steps (a scene told without the card's words still needs them: search
-        may miss a scene). The first section written for the asker always wins."""
+        section when it is near the top, or ranked at all when a rule chose the card
+        (the fire card's "smoke-filled stairs" for that scene; a child choking on a
+        dumpling is not an allergy, a knife out now is not "after a threat"); else the
+        best-ranked near the top (first, for a rule's card) of a card its authors linked
+        to the triage card (the after-rescue card for a drowned child not breathing, the
+        allergy card for a bee sting the classifier read as choking); else a card search
+        ranked first; else the triage card's best-ranked or first section, which holds
+        the steps (a scene told without the card's words still needs them: search may
+        miss a scene). The first section written for the asker always wins."""
         card_id = (verdict.card or {}).get(lang) or (verdict.card or {}).get("zh")
         if not card_id:
             return None
@@ -174,12 +176,18 @@ class Triager:
             return card_id, (best if best and _names_help(knowledge, best.text) else card.sections[0]).heading
         if mine is not None or not ranked or verdict.label not in ("emergency", "disclosure"):
             return card_id, (mine or card.sections[0]).heading
-        top_doc, top_heading = ranked[0]
         own = next(((d, h) for d, h in ranked if d == card_id), None)
-        near = own is not None and ranked.index(own) < OWN_CARD_WITHIN
-        is_card = knowledge.document(top_doc).meta.kind == "card"
-        if is_card and not near and (own is None or knowledge.related(card_id, top_doc)):
-            return top_doc, top_heading
+        # a rule's card was written for its situation; the classifier's may be a near miss
+        ruled = verdict.rule != "classifier"
+        if own is not None and (ruled or ranked.index(own) < OWN_CARD_WITHIN):
+            return own
+        near = ranked[: 1 if ruled else OWN_CARD_WITHIN]
+        cards = [(d, h) for d, h in near if knowledge.document(d).meta.kind == "card"]
+        linked = next(((d, h) for d, h in cards if knowledge.related(card_id, d)), None)
+        if linked is not None:
+            return linked
+        if cards[:1] == ranked[:1]:
+            return ranked[0]
         return own or (card_id, card.sections[0].heading)
 
     def reply(
