@@ -149,9 +149,9 @@ class Assistant:
             # A child's crisis reply stands alone: never a search result under it.
             return Answer(question, verdict, result, lead or "", lang, (), audience, "crisis", shown)
         skip = {shown, (previous.doc_id, previous.heading) if follow_up and previous else None}
-        chosen, related = self._sections(question, result, lang, prefs, day, skip, shown)
+        chosen, related, card_first = self._sections(question, result, lang, prefs, day, skip, shown)
         # the card alone answers when search ranks it first
-        answered = chosen or (result.confident and shown is not None and self._card_first(result, shown))
+        answered = chosen or card_first
         if not_held:
             chosen, scope, related = chosen[:1], "unsure", None
         else:
@@ -189,24 +189,26 @@ class Assistant:
         day: dt.date,
         skip: set[tuple[str, str] | None],
         card: tuple[str, str] | None = None,
-    ) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
+    ) -> tuple[list[tuple[str, str]], tuple[str, str] | None, bool]:
         """The sections that answer: the best one, and the best for a second question
-        asked in the same message when that is another section; and the runner-up
-        worth naming under them (RELATED_AT). Under the card a reply leads with, no
-        other situation's card may follow (`_beside`). When search ranks the card first,
-        the card alone answers, and a close runner-up on its topic is only named:
-        someone in danger needs one screen, not two (and a charcoal-burner headache is
-        not about fever medicine)."""
+        asked in the same message when that is another section; the runner-up worth
+        naming under them (RELATED_AT); and whether search ranks the card the reply
+        leads with near the top, which makes the card an answer. Under that card, no
+        other situation's card may follow (`_beside`). When the card is near the top,
+        it answers alone, and a close runner-up on its topic is only named: someone in
+        danger needs one screen, not two (and a charcoal-burner headache is not about
+        fever medicine)."""
         if not result.confident:
-            return [], None
+            return [], None, False
         keys = self._keys(result)
         if card:
             keys = [k for k in keys if self._beside(card, k[0])]
+        card_first = card is not None and card in keys[:OWN_CARD_WITHIN]
         parts = question_parts(question, lang)
-        if card and self._card_first(result, card) and len(parts) < 2:
+        if card and card_first and len(parts) < 2:
             topic = self.knowledge.document(card[0]).meta.topic
             near = [k for k in keys if self.knowledge.document(k[0]).meta.topic == topic]
-            return [], self._runner_up(result, near, [card], skip)
+            return [], self._runner_up(result, near, [card], skip), True
         chosen = [k for k in keys if k not in skip][:1]
         if chosen and len(parts) == 2:
             # the second clause often leans on the first ("萝卜刀算管制刀具吗 学校能没收吗")
@@ -219,12 +221,8 @@ class Assistant:
                 if best and part.confident:
                     picks.append(best)
             if len(picks) == 2:
-                return picks, None
-        return chosen, self._runner_up(result, keys, chosen, skip)
-
-    def _card_first(self, result: SearchResult, card: tuple[str, str]) -> bool:
-        """Whether search ranks the card near the top of what may follow it."""
-        return card in [k for k in self._keys(result) if self._beside(card, k[0])][:OWN_CARD_WITHIN]
+                return picks, None, card_first
+        return chosen, self._runner_up(result, keys, chosen, skip), card_first
 
     def _beside(self, card: tuple[str, str], doc_id: str) -> bool:
         """Whether a section of `doc_id` may follow the card a reply leads with: any
