@@ -31,6 +31,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "（你的消息太长，我只读了前面一部分。）",
         "en": "(Your message was very long; I only read the first part.)",
     },
+    "unsure": {
+        "zh": "我不确定下面这段正好回答了你的问题，这是我找到的最接近的内容。"
+        "不是你要问的，可以换个说法再问，或点下面的按钮。",
+        "en": "I'm not sure the part below answers your question; it is the closest I have. If it isn't what you "
+        "asked, try other words or tap a button below.",
+    },
+    "in_danger": {"zh": "遇到危险请直接拨打：{numbers}", "en": "In danger? Call: {numbers}"},
     "not_confident": {
         "zh": "抱歉，这个问题我没有找到可靠的答案，不想随便回答你。可以换个说法再问，"
         "或者从这些主题里选一个：{topics}。\n\n遇到危险请直接拨打：\n{hotlines}",

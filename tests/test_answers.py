@@ -80,10 +80,18 @@ def test_out_of_scope_gets_one_polite_line(dialogue: Dialogue) -> None:
     assert any(d.startswith("topic:") for d in datas(reply))
 
 
-def test_unsure_offers_the_nearest_sections_and_the_hotlines(dialogue: Dialogue) -> None:
-    reply = ask(dialogue, "帮我写一篇关于春天的作文")
-    assert "没有找到可靠的答案" in reply.text or "没有把握" in reply.text
-    assert "12356" in reply.text
+def test_unsure_shows_the_nearest_section_under_a_line_that_says_so(dialogue: Dialogue) -> None:
+    """Not sure but on topic: the nearest section is shown, said plainly to be only the
+    closest, with the numbers for danger now and the next nearest to tap."""
+    question = "we got a paddling pool for the backyard, my twins are 3, tips?"
+    answer = dialogue.assistant.answer(question, Preferences(audience="parent"))
+    assert answer.scope == "unsure" and not answer.confident
+    assert answer.reply.startswith("I'm not sure the part below answers your question")
+    nearest = answer.result.hits[0].chunk
+    assert answer.sections == ((nearest.doc_id, nearest.section),) and nearest.section in answer.reply
+    assert all(n in answer.reply for n in ("110", "120", "12356")) and "mainland China" in answer.reply
+    reply = ask(dialogue, question)
+    assert sum(d.startswith("sec:") for d in datas(reply)) >= 2 and "hotlines" in datas(reply)
 
 
 def test_a_health_question_is_told_to_see_a_doctor(real_assistant) -> None:

@@ -92,12 +92,19 @@ def test_a_turn_is_forgotten_after_a_few_minutes_and_by_forget() -> None:
         ("手足口病会传染吗？孩子多久能回学校？", 2),
         ("我儿子12岁。暑假想去河里游泳怎么办", 1),
         ("有个小孩掉下去了到现在没冒头 我现在该干嘛", 1),
-        ("孩子发烧了怎么办，要不要去医院", 1),
+        ("孩子被生锈的铁钉扎了要打破伤风吗，伤口要怎么洗", 2),
+        ("我儿子12岁，暑假想去河里游泳怎么办", 1),
+        ("班上好几个人起外号孤立我 我该告诉谁", 1),  # "好几个" asks nothing
     ],
 )
 def test_two_questions_in_one_message_are_split_and_one_is_not(message: str, parts: int) -> None:
     lang = "en" if message.isascii() else "zh"
     assert len(question_parts(message, lang)) == parts
+
+
+def test_a_clause_that_asks_nothing_is_context_for_the_question_after_it() -> None:
+    parts = question_parts("孩子被同学打了头还流血 现在先怎么处理 然后学校要不要负责赔钱", "zh")
+    assert parts == ["孩子被同学打了头还流血 现在先怎么处理", "然后学校要不要负责赔钱"]
 
 
 def test_key_points_keep_the_lead_sentence_before_the_list() -> None:

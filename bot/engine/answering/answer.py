@@ -39,6 +39,16 @@ def not_confident(hotlines: Hotlines, lang: str) -> str:
     return text("not_confident", lang, topics=topics, hotlines="\n".join(lines))
 
 
+def danger_line(hotlines: Hotlines, lang: str) -> str:
+    """The numbers for danger now on one line, under an answer the bot is not sure of:
+    whoever asked may be asking because something is happening."""
+    numbers = " · ".join(
+        f"{h.number} {h.name.zh if lang == 'zh' else h.name.en}"
+        for h in (hotlines[key] for key in ("police", "ambulance", "mental_health"))
+    )
+    return text("in_danger", lang, numbers=numbers)
+
+
 def locale_note(hotlines: Hotlines) -> str:
     """English readers may not be in China: say once whose numbers these are, and the
     ones the registry holds for elsewhere."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.engine.answering.answer import SCREEN, locale_note, not_confident, render_section
+from bot.engine.answering.answer import SCREEN, danger_line, locale_note, not_confident, render_section
 from bot.engine.answering.asker import who_is_asking
 from bot.engine.answering.followup import Turn, is_follow_up
 from bot.engine.answering.two_part import question_parts
@@ -154,8 +154,18 @@ class Assistant:
         answered = chosen or card_first
         if not_held:
             chosen, scope, related = chosen[:1], "unsure", None
+        elif answered:
+            scope = "answer"
+        elif result.margin < 0 or not result.hits:
+            scope = "out_of_scope"
         else:
-            scope = "answer" if answered else ("out_of_scope" if result.margin < 0 else "unsure")
+            # Not sure, but on topic: the nearest section is still shown, under a line
+            # that says so; a worried parent gets more from it than from a topic menu.
+            # Never under an urgent card: there the card's steps are the answer.
+            scope = "unsure"
+            if not lead or verdict.label == "check":
+                keys = [k for k in self._keys(result) if k not in skip and (not shown or self._beside(shown, k[0]))]
+                chosen = keys[:1]
         reply = self._compose(question, result, chosen, lang, lead, scope, verdict.label == "check", not_held, related)
         return Answer(question, verdict, result, reply, lang, tuple(chosen), audience, scope, shown, related)
 
@@ -215,13 +225,10 @@ class Assistant:
             context = f"{parts[1]}\n{parts[0]}"
             first = self._search(parts[0], parts[0], 3, prefs, day, self._embed(parts[0]))
             second = self._search(context, parts[1], 3, prefs, day, self._embed(context))
-            picks: list[tuple[str, str]] = []
-            for part in (first, second):
-                best = next((k for k in self._keys(part) if k not in skip and k not in picks), None)
-                if best and part.confident:
-                    picks.append(best)
-            if len(picks) == 2:
-                return picks, None, card_first
+            picks = [next((k for k in self._keys(part) if k not in skip), None) for part in (first, second)]
+            # both parts landing on one section: that section answers the two at once
+            if first.confident and second.confident and picks[0] and picks[1] and picks[0] != picks[1]:
+                return [picks[0], picks[1]], None, card_first
         return chosen, self._runner_up(result, keys, chosen, skip), card_first
 
     def _beside(self, card: tuple[str, str], doc_id: str) -> bool:
@@ -268,6 +275,8 @@ class Assistant:
         used = sum(len(p) for p in parts)
         budget = max(SCREEN[lang] - used, SCREEN[lang] // 2) // max(1, len(chosen))
         topics = set()
+        if scope == "unsure" and chosen and not not_held:
+            parts.append(text("unsure", lang))
         for doc_id, heading in chosen:
             doc = self.knowledge.document(doc_id)
             section = next(s for s in doc.sections if s.heading == heading)
@@ -277,6 +286,8 @@ class Assistant:
             # after a check-in, never "outside what I can help with": someone may be in danger
             off = scope == "out_of_scope" and not check
             parts.append(text("out_of_scope", lang) if off else not_confident(hotlines, lang))
+        if scope == "unsure" and chosen and not lead:
+            parts.append(danger_line(hotlines, lang))
         if related:
             parts.append(text("related", lang, heading=related[1]))
         if topics & HEALTH_TOPICS or _HEALTH_WORDS.search(question):
