@@ -3,6 +3,7 @@ section whole, follow-ups read with the previous topic, two questions answered, 
 adult's card for an adult, honest when unsure, the doctor for health, the locale note,
 "📖 Read more" showing content, and the JSON fields."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -143,11 +144,35 @@ def test_no_other_situations_card_follows_a_card(real_assistant) -> None:
         assert knowledge.document(doc_id).meta.kind != "card" or knowledge.related("card-fire-zh", doc_id)
 
 
+def test_a_card_ranked_low_is_followed_by_a_guide_never_by_an_unlinked_card(real_assistant) -> None:
+    """When search ranks another situation's card above every guide and the reply's own
+    card low, the section under the card is the guide: a fire scene must not go on
+    about a gas leak. Search results are set up from real chunks, so the case cannot
+    drift away with the model."""
+    from index.search import Hit, SearchResult
+
+    knowledge = real_assistant.knowledge
+    fire, gas = knowledge.document("card-fire-zh"), knowledge.document("card-gas-zh")
+    assert not knowledge.related(fire.meta.id, gas.meta.id)  # the case this guards
+    chunks = {(c.doc_id, c.section): c for c in real_assistant.index.chunks}
+    guide = next(k for k in chunks if k[0] == "hh-fire-zh")
+    ranked = [(gas.meta.id, gas.sections[0].heading), guide, *[k for k in chunks if k[0] == "hh-electric-zh"][:2]]
+    ranked.append((fire.meta.id, fire.sections[0].heading))
+    hits = [Hit(chunks[k], 1.0 / (i + 1), i, i, 0.9) for i, k in enumerate(ranked)]
+    result = SearchResult("邻居家冒烟了", hits, True, False, 0.1, 0.95)
+    card = (fire.meta.id, fire.sections[0].heading)
+    chosen, related, card_first = real_assistant._sections(
+        "邻居家冒烟了", result, "zh", Preferences(audience="parent"), dt.date.today(), set(), card
+    )
+    assert chosen == [guide] and not card_first
+    assert related is None or knowledge.document(related[0]).meta.kind != "card"
+
+
 @pytest.mark.parametrize(
     ("question", "breathing"),
     [
         ("孩子溺水救上来没呼吸怎么办", "有呼吸"),
-        ("my child fell in the pool and now he's not breathing", "but breathing"),
+        ("my son is not breathing and won't wake up", "but breathing"),  # search ranks "Unconscious but breathing"
     ],
 )
 def test_not_breathing_is_never_answered_by_a_section_for_someone_breathing(

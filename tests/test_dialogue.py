@@ -148,7 +148,9 @@ def test_every_command_answers_with_its_own_reply(
         assert any(d.startswith(button) for d in datas(reply))
 
 
-@pytest.mark.parametrize("message", ["谢谢", "谢谢你！", "ok", "Thank you", "👍"])
+@pytest.mark.parametrize(
+    "message", ["谢谢", "谢谢你！", "谢谢啊", "好的 谢谢老师", "明白了", "ok", "Thank you", "thanks so much!", "👍"]
+)
 def test_small_talk_gets_a_short_friendly_reply(dialogue: Dialogue, store: Store, message: str) -> None:
     [reply] = dialogue.handle(Incoming(CHAT, message))
     assert reply.text.startswith("😊") and len(reply.text) < 120

@@ -160,10 +160,12 @@ class Assistant:
             scope = "out_of_scope"
         else:
             # Not sure, but on topic: the nearest section is still shown, under a line
-            # that says so; a worried parent gets more from it than from a topic menu.
-            # Never under an urgent card: there the card's steps are the answer.
+            # that says so, when search agrees on its topic (a worried parent gets more
+            # from it than from a topic menu; a poem request that lands near fireworks,
+            # then near a lesson plan, gets neither). Never under an urgent card: there
+            # the card's steps are the answer.
             scope = "unsure"
-            if not lead or verdict.label == "check":
+            if (not lead or verdict.label == "check") and self._agreed(result):
                 keys = [k for k in self._keys(result) if k not in skip and (not shown or self._beside(shown, k[0]))]
                 chosen = keys[:1]
         reply = self._compose(question, result, chosen, lang, lead, scope, verdict.label == "check", not_held, related)
@@ -230,6 +232,11 @@ class Assistant:
             if first.confident and second.confident and picks[0] and picks[1] and picks[0] != picks[1]:
                 return [picks[0], picks[1]], None, card_first
         return chosen, self._runner_up(result, keys, chosen, skip), card_first
+
+    def _agreed(self, result: SearchResult) -> bool:
+        """Whether the nearest section's topic comes up again among the next two."""
+        topics = [self.knowledge.document(h.chunk.doc_id).meta.topic for h in result.hits[:3]]
+        return bool(topics) and topics[0] in topics[1:]
 
     def _beside(self, card: tuple[str, str], doc_id: str) -> bool:
         """Whether a section of `doc_id` may follow the card a reply leads with: any
