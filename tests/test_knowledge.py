@@ -208,7 +208,6 @@ def test_no_authored_question_reads_as_a_request_for_what_we_do_not_hold() -> No
     assert [q for q in asked if any(p.search(normalize(q)) for p in patterns)] == []
 
 
-
 @pytest.mark.parametrize(
     "request_",
     ["最近哪个手机性价比高", "儿童安全座椅哪个牌子好", "游泳课多少钱", "which brand of helmet is best", "去哪里报名"],
@@ -216,6 +215,7 @@ def test_no_authored_question_reads_as_a_request_for_what_we_do_not_hold() -> No
 def test_requests_for_what_we_do_not_hold_are_recognised(request_: str) -> None:
     knowledge = load_knowledge(REPO_KNOWLEDGE)
     assert any(re.search(p, normalize(request_), re.IGNORECASE) for p in knowledge.not_held)
+
 
 def test_a_bad_contrary_pattern_is_reported_with_its_line(knowledge_copy: Path) -> None:
     scope = knowledge_copy / "scope.yaml"
