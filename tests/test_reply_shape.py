@@ -36,6 +36,8 @@ KNOWLEDGE = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
         ("我们班有个学生说不想活了", "teacher"),
         ("班里一个学生给我看了她手上的伤", "teacher"),
         ("有个学生跟我说他被继父打", "teacher"),
+        ("班上有个男生最近老被几个同学起外号 找家长谈之前我应该先做点啥", "teacher"),
+        ("班上有个男生老是欺负我 我不敢告诉老师", "student"),
         ("one of my students told me her stepfather touches her", "teacher"),
         ("我妈不让我去游泳 可同学都去", "student"),
         ("my mom hits me when she is drunk", "student"),

@@ -14,6 +14,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"(我(们)?班(上|里)?的?(学生|孩子|同学|有个|有位|有名)|班(上|里)(有个|一个|的)?(学生|孩子)|我的学生|我是(班主任|老师)|"
             r"(有个|一个)学生(给我|跟我|对我|找我|告诉我|向我)|"
+            # "班上有个男生被起外号…我该先做点啥" is the adult in charge, unless "…欺负我"
+            r"^(?!.*(欺负我|打我|骂我|孤立我|我被|针对我|笑话我|嘲笑我|抢我|勒索我|威胁我|给我起|推我|踢我))"
+            r".*班(上|里)(有个|有一个|一个|几个)(男生|女生|男孩|女孩|男同学|女同学)|"
             r"作为(班主任|老师|教师)|当(班主任|老师)的|学生家长反映|给学生上|班会课|全班学生|"
             r"\bmy (students?|pupils?|class)\b|\bi('m| am) an? (teacher|head ?teacher|form tutor)\b|"
             r"\bas an? (teacher|educator)\b|\bone of my students\b|\bi teach\b)",
