@@ -3,6 +3,7 @@ person has to open, and loading collects all problems instead of stopping at the
 so one `safebot kb check` run shows everything to fix."""
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
@@ -100,11 +101,18 @@ class Knowledge:
             raise KnowledgeError(f"{errors[0]}{more}")
         return self
 
-    def document(self, doc_id: str) -> Document:
+    @functools.cached_property
+    def _by_id(self) -> dict[str, Document]:
+        """Documents by id, built once: a reply looks documents up several times per
+        search hit (which card may follow which, which topic a hit is on). The first of
+        two documents with one id wins, as `kb check` reports the second."""
+        by_id: dict[str, Document] = {}
         for doc in self.documents:
-            if doc.meta.id == doc_id:
-                return doc
-        raise KeyError(doc_id)
+            by_id.setdefault(doc.meta.id, doc)
+        return by_id
+
+    def document(self, doc_id: str) -> Document:
+        return self._by_id[doc_id]
 
     def related(self, a: str, b: str) -> bool:
         """Whether an author linked the two documents (`related:` on either side): the

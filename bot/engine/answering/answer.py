@@ -11,6 +11,9 @@ from index.vocab import TOPIC_LABELS
 # One phone screen of text: a reply longer than this is scrolled, and the end of a list
 # is what gets missed. A section longer than its budget stops at a whole step.
 SCREEN = {"zh": 600, "en": 1000}
+# The numbers a reply that is not sure of its answer still gives: whoever asked may be
+# asking because something is happening.
+DANGER_NOW = ("police", "ambulance", "mental_health")
 
 
 def render_section(doc: Document, section: Section, lang: str, budget: int | None = None) -> str:
@@ -35,7 +38,7 @@ def not_confident(hotlines: Hotlines, lang: str) -> str:
         if lang == "zh"
         else "; ".join(v[lang] for v in TOPIC_LABELS.values())
     )
-    lines = [hotlines.line(key, lang) for key in ("police", "ambulance", "mental_health")]
+    lines = [hotlines.line(key, lang) for key in DANGER_NOW]
     return text("not_confident", lang, topics=topics, hotlines="\n".join(lines))
 
 
@@ -43,8 +46,7 @@ def danger_line(hotlines: Hotlines, lang: str) -> str:
     """The numbers for danger now on one line, under an answer the bot is not sure of:
     whoever asked may be asking because something is happening."""
     numbers = " · ".join(
-        f"{h.number} {h.name.zh if lang == 'zh' else h.name.en}"
-        for h in (hotlines[key] for key in ("police", "ambulance", "mental_health"))
+        f"{h.number} {h.name.zh if lang == 'zh' else h.name.en}" for h in (hotlines[key] for key in DANGER_NOW)
     )
     return text("in_danger", lang, numbers=numbers)
 

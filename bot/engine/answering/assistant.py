@@ -166,8 +166,9 @@ class Assistant:
             # the card's steps are the answer.
             scope = "unsure"
             if (not lead or verdict.label == "check") and self._agreed(result):
-                keys = [k for k in self._keys(result) if k not in skip and (not shown or self._beside(shown, k[0]))]
-                chosen = keys[:1]
+                keys = self._keys(result)
+                nearest = next((k for k in keys if k not in skip and (not shown or self._beside(shown, k[0]))), None)
+                chosen = [nearest] if nearest else []
         reply = self._compose(question, result, chosen, lang, lead, scope, verdict.label == "check", not_held, related)
         return Answer(question, verdict, result, reply, lang, tuple(chosen), audience, scope, shown, related)
 
