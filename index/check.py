@@ -3,10 +3,11 @@
 `index`). Problems are collected with their file and line; the rule files, which stop at
 their first problem, are checked only when everything else is clean."""
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.knowledge import Knowledge, Problem, load_knowledge
+from index.knowledge import Document, Knowledge, Problem, load_knowledge
 from index.lesson_file import lesson_problems
 from index.quizzes import load_quizzes
 from index.reminder_file import load_reminder_files
@@ -38,9 +39,50 @@ def find_problems(root: Path) -> Report:
     quizzes = load_quizzes(root, knowledge.hotlines, {d.meta.id for d in knowledge.documents})
     example_problems: list[Problem] = []
     examples = load_examples(root, example_problems)
-    problems = [*knowledge.problems, *quizzes.problems, *lesson_problems(knowledge), *example_problems]
+    problems = [
+        *knowledge.problems,
+        *source_problems(knowledge),
+        *quizzes.problems,
+        *lesson_problems(knowledge),
+        *example_problems,
+    ]
     count = sum(len(qs) for qs in quizzes.by_topic.values())
     return Report(knowledge, problems, count, len(examples))
+
+
+def source_problems(knowledge: Knowledge) -> list[Problem]:
+    """Every source of a document can be found again and placed in time: an address
+    (`url` or `doc_no`) and a date (`date`, or `accessed`: the day someone read a page that
+    shows none). Each problem names the line of the source's entry."""
+    problems: list[Problem] = []
+    for doc in knowledge.documents:
+        lines = _source_lines(doc)
+        for n, source in enumerate(doc.meta.sources, 1):
+            line = lines[n - 1] if len(lines) == len(doc.meta.sources) else 1
+            if not (source.url or source.doc_no):
+                problems.append(Problem(doc.path, line, f"source {n} has no address (url or doc_no)"))
+            if not (source.date or source.accessed):
+                problems.append(Problem(doc.path, line, f"source {n} has no date (date or accessed)"))
+    return problems
+
+
+_LIST_ITEM = re.compile(r"^\s+-\s")
+_TOP_LEVEL_KEY = re.compile(r"^[A-Za-z_]")
+
+
+def _source_lines(doc: Document) -> list[int]:
+    """The 1-based lines where the front matter's `sources:` entries start."""
+    lines = doc.path.read_text(encoding="utf-8").splitlines()
+    found: list[int] = []
+    in_sources = False
+    for number, line in enumerate(lines[1:], 2):
+        if line.strip() == "---":
+            break
+        if _TOP_LEVEL_KEY.match(line):
+            in_sources = line.startswith("sources:")
+        elif in_sources and _LIST_ITEM.match(line):
+            found.append(number)
+    return found
 
 
 def check_rule_files(knowledge: Knowledge, calendar_file: Path | None = None) -> None:

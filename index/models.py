@@ -22,6 +22,9 @@ class Source(Strict):
     url: str | None = None
     doc_no: str | None = None
     date: dt.date | str | None = None
+    # The day someone read the page and checked that it supports the text: for a page
+    # that shows no date of its own (a date it shows goes in `date`).
+    accessed: dt.date | None = None
 
     @field_validator("date")
     @classmethod

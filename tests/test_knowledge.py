@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import REPO_KNOWLEDGE
+from index.check import find_problems
 from index.errors import KnowledgeError
 from index.knowledge import load_knowledge
 from index.text import normalize
@@ -102,6 +103,28 @@ updated: 2026-11-30
 
 def _errors(knowledge: Path) -> list[str]:
     return [str(p) for p in load_knowledge(knowledge).errors]
+
+
+def _source_problems(knowledge: Path) -> list[str]:
+    return [str(p) for p in find_problems(knowledge).errors if ": source " in str(p)]
+
+
+def test_every_shipped_source_has_an_address_and_a_date() -> None:
+    assert _source_problems(REPO_KNOWLEDGE) == []
+
+
+def test_a_source_without_address_or_date_is_reported_on_its_line(knowledge_copy: Path) -> None:
+    text = GOOD.format(id="no-address", extra="").replace(
+        "    title: 测试来源\n",
+        "    title: 测试来源\n  - issuer: 教育部\n    title: 第二个来源\n    url: https://www.moe.gov.cn/\n"
+        "    accessed: 2026-12-02\n",
+    )
+    _write(knowledge_copy, "no-address.md", text)
+    problems = [p for p in _source_problems(knowledge_copy) if "no-address.md" in p]
+    assert [p.split("no-address.md:", 1)[1] for p in problems] == [
+        "10: source 1 has no address (url or doc_no)",
+        "10: source 1 has no date (date or accessed)",
+    ]
 
 
 def test_broken_yaml_names_file_and_line(knowledge_copy: Path) -> None:
