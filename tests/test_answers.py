@@ -55,6 +55,15 @@ def test_an_adult_who_heard_a_disclosure_is_told_to_report(real_assistant) -> No
     assert not answer.reply.startswith("谢谢你告诉我，这不是你的错"), "words for the victim, not the teacher"
 
 
+def test_a_disclosure_the_question_does_not_place_speaks_to_the_adult_the_profile_names(real_assistant) -> None:
+    message = "学生下课跑来说 班里几个人天天逼她交钱 不给就堵在厕所打"
+    teacher = real_assistant.answer(message, Preferences(audience="teacher"))
+    assert teacher.verdict.label == "disclosure" and teacher.audience == "teacher"
+    assert not teacher.reply.startswith("谢谢你告诉我"), "words for the victim, not the teacher"
+    student = real_assistant.answer(message, Preferences(audience="student"))
+    assert student.reply.startswith("谢谢你告诉我")
+
+
 def test_a_parent_of_a_bullied_child_gets_guidance_not_the_victims_words(real_assistant) -> None:
     answer = real_assistant.answer("我儿子在学校被同学欺负了，我作为家长该怎么办", Preferences(audience="student"))
     assert answer.audience == "parent"

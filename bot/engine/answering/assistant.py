@@ -121,6 +121,7 @@ class Assistant:
         if not question.strip():
             raise BadInputError("empty question: type what you want to ask")
         prefs = prefs or Preferences()
+        profile = prefs.audience
         lang = prefs.lang or detect_lang(question)
         asker = who_is_asking(question)
         follow_up = previous is not None and is_follow_up(question)
@@ -144,7 +145,12 @@ class Assistant:
         else:
             result = self._search(question, question, top_k, prefs, day, vector)
         ranked = self._keys(result) if result.confident else []
-        lead, shown = self.triager.reply(verdict, lang, self.knowledge, asker, ranked)
+        # Who a disclosure card speaks to: the question first, else an adult's profile
+        # (a teacher relaying what a pupil said needs the duty to report, not "it is
+        # not your fault"). Crisis and emergency cards trust the question alone: a
+        # child in danger may be typing on a parent's phone.
+        speaker = asker or (profile if profile in ADULTS and verdict.label == "disclosure" else None)
+        lead, shown = self.triager.reply(verdict, lang, self.knowledge, speaker, ranked)
         if verdict.label == "crisis" and not (asker in ADULTS and verdict.card_is_reply):
             # A child's crisis reply stands alone: never a search result under it.
             return Answer(question, verdict, result, lead or "", lang, (), audience, "crisis", shown)
