@@ -151,10 +151,20 @@ def test_situations_get_their_own_card(message: str, label: str, card: str) -> N
         "幼儿园老师发现孩子身上有好几处烫伤的疤 没有证据能报警吗",  # abuse, not self-harm
         "my friend wants to die laughing at this meme",
         "同学把感冒药吃了就好了",
+        "卷子多到离谱 我感觉今晚要死在书桌上了",
     ],
 )
 def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None:
     assert TRIAGER.classify(message).label != "crisis"
+
+
+@pytest.mark.parametrize("message", ["我没给他 要不要跟我妈说一声 怕她骂我偷偷玩游戏", "考砸了 回去肯定又要骂我"])
+def test_dreading_a_parents_scolding_is_not_a_bullying_disclosure(message: str) -> None:
+    assert TRIAGER.classify(message).label == "none"
+
+
+def test_bullying_told_by_its_victim_is_still_caught() -> None:
+    assert TRIAGER.classify("班上几个人天天骂我 还把我书包扔了").label == "disclosure"
 
 
 def test_a_card_written_for_the_adult_is_the_whole_reply() -> None:
