@@ -103,6 +103,8 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         # a statement about suicide gets the crisis reply whatever else it mentions
         ("女儿说她想自杀，我该怎么救她", "crisis", "card-self-harm-adult-zh"),
         ("孩子站在楼顶说要跳下去，怎么救人", "crisis", "card-suicide-zh"),
+        ("my son is up on the roof of our building saying he will jump", "crisis", "card-suicide-en"),
+        ("she is sitting on the balcony rail and says she's going to jump", "crisis", "card-suicide-en"),
         ("my dad smokes and beats me and I don't want to live", "crisis", "card-suicide-en"),
         ("我发现女儿胳膊上有好多划痕", "crisis", "card-self-harm-adult-zh"),
         ("朋友在朋友圈发了再见了谢谢大家 然后电话关机了", "crisis", "card-friend-crisis-zh"),
@@ -152,6 +154,7 @@ def test_situations_get_their_own_card(message: str, label: str, card: str) -> N
         "my friend wants to die laughing at this meme",
         "同学把感冒药吃了就好了",
         "卷子多到离谱 我感觉今晚要死在书桌上了",
+        "my son says he will jump in the pool with his clothes on",
     ],
 )
 def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None:

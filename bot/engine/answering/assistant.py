@@ -155,7 +155,9 @@ class Assistant:
             # A child's crisis reply stands alone: never a search result under it.
             return Answer(question, verdict, result, lead or "", lang, (), audience, "crisis", shown)
         skip = {shown, (previous.doc_id, previous.heading) if follow_up and previous else None}
-        chosen, related, card_first = self._sections(question, result, lang, prefs, day, skip, shown)
+        chosen, related, card_first = self._sections(
+            question, result, lang, prefs, day, skip, shown, own_topic=verdict.label == "crisis"
+        )
         # the card alone answers when search ranks it first
         answered = chosen or card_first
         if not_held:
@@ -208,6 +210,7 @@ class Assistant:
         day: dt.date,
         skip: set[tuple[str, str] | None],
         card: tuple[str, str] | None = None,
+        own_topic: bool = False,
     ) -> tuple[list[tuple[str, str]], tuple[str, str] | None, bool]:
         """The sections that answer: the best one, and the best for a second question
         asked in the same message when that is another section; the runner-up worth
@@ -216,16 +219,21 @@ class Assistant:
         other situation's card may follow (`_beside`). When the card is near the top,
         it answers alone, and a close runner-up on its topic is only named: someone in
         danger needs one screen, not two (and a charcoal-burner headache is not about
-        fever medicine)."""
+        fever medicine). Under an adult's crisis card (`own_topic`), only its own topic
+        follows: a parent whose child stands on a balcony must not read about choking."""
         if not result.confident:
             return [], None, False
         keys = self._keys(result)
         if card:
-            keys = [k for k in keys if self._beside(card, k[0])]
+            topic = self.knowledge.document(card[0]).meta.topic
+            keys = [
+                k
+                for k in keys
+                if self._beside(card, k[0]) and (not own_topic or self.knowledge.document(k[0]).meta.topic == topic)
+            ]
         card_first = card is not None and card in keys[:OWN_CARD_WITHIN]
         parts = question_parts(question, lang)
         if card and card_first and len(parts) < 2:
-            topic = self.knowledge.document(card[0]).meta.topic
             near = [k for k in keys if self.knowledge.document(k[0]).meta.topic == topic]
             return [], self._runner_up(result, near, [card], skip), True
         chosen = [k for k in keys if k not in skip][:1]
