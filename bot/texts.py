@@ -15,6 +15,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "teachers, such as drowning, bullying, traffic, mental health, fraud and safety at home.",
     },
     "related": {"zh": "相关：{heading}", "en": "Related: {heading}"},
+    "not_safety": {
+        "zh": "作文、作业我不能代写代做。想了解防溺水、防欺凌、交通、心理健康这些安全知识，"
+        "可以直接问我一个具体的问题。",
+        "en": "I can't write essays or do homework. If you want to know about staying safe (water, bullying, "
+        "traffic, mental health), ask me a specific question.",
+    },
     "not_held": {
         "zh": "这类信息我这里没有：我不推荐品牌和商品，也不知道各地具体的地点、时间、价格和报名办法，"
         "请问学校、社区或当地的官方渠道。",

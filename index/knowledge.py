@@ -84,6 +84,7 @@ class Knowledge:
     out_of_scope: tuple[str, ...]
     problems: tuple[Problem, ...]
     not_held: tuple[str, ...] = ()  # patterns of requests no guidance holds (brands, prices, sign-ups)
+    not_safety: tuple[str, ...] = ()  # patterns of requests that are no safety question (write my essay)
     # (asks, not): a question in one state is never answered by a heading in the other
     # ("not breathing" is not answered by "unconscious but breathing")
     contrary: tuple[tuple[str, str], ...] = ()
@@ -141,13 +142,13 @@ def load_knowledge(root: Path, *, today: dt.date | None = None) -> Knowledge:
         doc = _load_document(path, hotlines, problems)
         if doc is not None:
             documents.append(doc)
-    out_of_scope, not_held, contrary = _load_scope(root / SCOPE_FILE, problems)
+    out_of_scope, not_held, not_safety, contrary = _load_scope(root / SCOPE_FILE, problems)
     _check_across_documents(documents, problems, today)
     for path in _content_files(root):
         _check_typed_numbers(path, hotlines, problems)
     if not documents and not problems:
         problems.append(Problem(root / DOCS_DIR, 1, "no documents found"))
-    return Knowledge(root, tuple(documents), hotlines, out_of_scope, tuple(problems), not_held, contrary)
+    return Knowledge(root, tuple(documents), hotlines, out_of_scope, tuple(problems), not_held, not_safety, contrary)
 
 
 def knowledge_hash(root: Path) -> str:
@@ -200,24 +201,27 @@ def _load_hotlines(path: Path, problems: list[Problem]) -> Hotlines:
 
 def _load_scope(
     path: Path, problems: list[Problem]
-) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]]:
-    """The out-of-scope descriptions (embedded), the not-held request patterns and the
-    contrary pairs (a question matching `asks` is never answered by a heading matching
-    `not`)."""
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The out-of-scope descriptions (embedded), the not-held and not-safety request
+    patterns and the contrary pairs (a question matching `asks` is never answered by a
+    heading matching `not`)."""
     if not path.exists():
-        return (), (), ()
+        return (), (), (), ()
     data = _read_yaml(path, problems, first_line=1)
     if data is None:
-        return (), (), ()
+        return (), (), (), ()
     items = data.get("out_of_scope") if isinstance(data, dict) else None
     patterns = data.get("not_held", []) if isinstance(data, dict) else None
+    requests = data.get("not_safety", []) if isinstance(data, dict) else None
     pairs = data.get("contrary", []) if isinstance(data, dict) else None
     if (
-        set(data if isinstance(data, dict) else {}) - {"out_of_scope", "not_held", "contrary"}
+        set(data if isinstance(data, dict) else {}) - {"out_of_scope", "not_held", "not_safety", "contrary"}
         or not isinstance(items, list)
         or not all(isinstance(i, str) and i.strip() for i in items)
         or not isinstance(patterns, list)
         or not all(isinstance(p, str) and p.strip() for p in patterns)
+        or not isinstance(requests, list)
+        or not all(isinstance(p, str) and p.strip() for p in requests)
         or not isinstance(pairs, list)
         or not all(isinstance(p, dict) and set(p) == {"asks", "not"} for p in pairs)
         or not all(isinstance(v, str) and v.strip() for p in pairs for v in p.values())
@@ -226,20 +230,21 @@ def _load_scope(
             Problem(
                 path,
                 1,
-                "expected 'out_of_scope' and optional 'not_held' (lists of non-empty strings) "
-                "and 'contrary' (a list of {asks: pattern, not: pattern})",
+                "expected 'out_of_scope' and optional 'not_held', 'not_safety' (lists of non-empty "
+                "strings) and 'contrary' (a list of {asks: pattern, not: pattern})",
             )
         )
-        return (), (), ()
+        return (), (), (), ()
     contrary = tuple((p["asks"], p["not"]) for p in pairs)
-    for key, pattern in [("not_held", p) for p in patterns] + [("contrary", p) for pair in contrary for p in pair]:
+    named = [("not_held", p) for p in patterns] + [("not_safety", p) for p in requests]
+    for key, pattern in named + [("contrary", p) for pair in contrary for p in pair]:
         try:
             re.compile(pattern)
         except re.error as exc:
             line = next((n for n, t in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern in t), 1)
             problems.append(Problem(path, line, f"{key}: bad pattern {pattern!r}: {exc}"))
-            return tuple(items), (), ()
-    return tuple(items), tuple(patterns), contrary
+            return tuple(items), (), (), ()
+    return tuple(items), tuple(patterns), tuple(requests), contrary
 
 
 def yaml_problem(path: Path, exc: yaml.YAMLError, first_line: int = 1) -> Problem:

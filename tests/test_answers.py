@@ -105,6 +105,21 @@ def test_out_of_scope_gets_one_polite_line(dialogue: Dialogue) -> None:
     assert any(d.startswith("topic:") for d in datas(reply))
 
 
+@pytest.mark.parametrize(
+    ("request_", "says"),
+    [
+        ("帮我写一篇写景的作文 八百字 后天交", "不能代写"),
+        ("write me a short story about a dragon for class", "can't write"),
+    ],
+)
+def test_homework_and_writing_requests_get_one_line_not_a_safety_section(
+    dialogue: Dialogue, request_: str, says: str
+) -> None:
+    answer = dialogue.assistant.answer(request_, Preferences(audience="student"))
+    assert answer.scope == "out_of_scope" and not answer.sections and answer.card is None
+    assert says in answer.reply and len(answer.reply) < 200
+
+
 def test_unsure_shows_the_nearest_section_under_a_line_that_says_so(dialogue: Dialogue) -> None:
     """Not sure but on topic: the nearest section is shown, said plainly to be only the
     closest, with the numbers for danger now and the next nearest to tap."""

@@ -212,19 +212,23 @@ def test_impossible_date_is_reported_not_a_crash(knowledge_copy: Path) -> None:
     assert any("baddate.md:2: invalid value" in e for e in _errors(knowledge_copy))
 
 
-def test_a_bad_not_held_pattern_is_reported_with_its_line(knowledge_copy: Path) -> None:
+@pytest.mark.parametrize("key", ["not_held", "not_safety"])
+def test_a_bad_request_pattern_is_reported_with_its_line(knowledge_copy: Path, key: str) -> None:
     scope = knowledge_copy / "scope.yaml"
-    scope.write_text(scope.read_text(encoding="utf-8") + "  - 哪个牌子(\n", encoding="utf-8")
+    text = scope.read_text(encoding="utf-8").replace(f"{key}:\n", f"{key}:\n  - 哪个牌子(\n", 1)
+    scope.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("  - 哪个牌子(") + 1
     errors = _errors(knowledge_copy)
-    line = len(scope.read_text(encoding="utf-8").splitlines())
-    assert any(f"scope.yaml:{line}: not_held: bad pattern" in e for e in errors), errors
+    assert any(f"scope.yaml:{line}: {key}: bad pattern" in e for e in errors), errors
 
 
-def test_no_authored_question_reads_as_a_request_for_what_we_do_not_hold() -> None:
+@pytest.mark.parametrize("key", ["not_held", "not_safety"])
+def test_no_authored_question_reads_as_a_request_we_turn_away(key: str) -> None:
     """The not-held patterns (brands, prices, sign-ups, opening hours, what is in my town)
-    must never match a question a section says it answers: those would be turned away."""
+    and the not-safety ones (write my essay, solve this problem) must never match a
+    question a section says it answers: those would be turned away."""
     knowledge = load_knowledge(REPO_KNOWLEDGE)
-    patterns = [re.compile(p, re.IGNORECASE) for p in knowledge.not_held]
+    patterns = [re.compile(p, re.IGNORECASE) for p in getattr(knowledge, key)]
     assert patterns
     asked = [q for d in knowledge.documents for s in d.sections for q in s.questions]
     assert len(asked) > 3000

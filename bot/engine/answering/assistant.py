@@ -94,6 +94,7 @@ class Assistant:
         self.triager = triager
         self.today = today  # a clock, so tests can say what day it is
         self._not_held = [re.compile(p, re.IGNORECASE) for p in knowledge.not_held]
+        self._not_safety = [re.compile(p, re.IGNORECASE) for p in knowledge.not_safety]
         self._contrary = [(re.compile(a, re.IGNORECASE), re.compile(n, re.IGNORECASE)) for a, n in knowledge.contrary]
 
     @classmethod
@@ -135,6 +136,9 @@ class Assistant:
         not_held = not verdict.urgent and any(p.search(normalize(question)) for p in self._not_held)
         if not_held and verdict.label == "check":
             verdict = NONE
+        # "write my essay", "solve this problem": no safety question however near its
+        # words come to a section (a dragon story landed on the knife card)
+        not_safety = verdict.label in ("none", "check") and any(p.search(normalize(question)) for p in self._not_safety)
         day = today or self.today()
         if follow_up and previous:
             query = f"{previous.heading}\n{question}"
@@ -144,6 +148,8 @@ class Assistant:
             result = replace(result, confident=bool(result.hits) and result.margin >= 0)
         else:
             result = self._search(question, question, top_k, prefs, day, vector)
+        if not_safety:
+            return Answer(question, NONE, result, text("not_safety", lang), lang, (), audience, "out_of_scope", None)
         ranked = self._keys(result) if result.confident else []
         # Who a disclosure card speaks to: the question first, else an adult's profile
         # (a teacher relaying what a pupil said needs the duty to report, not "it is
