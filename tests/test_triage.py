@@ -136,6 +136,10 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("孩子掉河里了 我要不要跳下去救他", "emergency", "card-drowning-rescue-zh"),
         ("There's a fire in my building and smoke everywhere", "emergency", "card-fire-en"),
         ("孩子不见了 找了一个小时了", "emergency", "card-missing-child-zh"),
+        # private pictures used as a threat: the sextortion guide, not bullying or a scam call
+        ("网友拿我的裸照威胁我 不给钱就发给我爸妈", "disclosure", "ps-sextortion-zh"),
+        ("网友说要我转钱不然就把视频发到班级群", "disclosure", "ps-sextortion-zh"),
+        ("someone says they'll post my private pics unless i send gift cards", "disclosure", "ps-sextortion-en"),
     ],
 )
 def test_situations_get_their_own_card(message: str, label: str, card: str) -> None:
@@ -155,6 +159,7 @@ def test_situations_get_their_own_card(message: str, label: str, card: str) -> N
         "同学把感冒药吃了就好了",
         "卷子多到离谱 我感觉今晚要死在书桌上了",
         "my son says he will jump in the pool with his clothes on",
+        "can you send me the photos unless they are too big",
     ],
 )
 def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None:
