@@ -93,6 +93,13 @@ def test_a_parent_whose_child_is_about_to_jump_gets_the_danger_now_section_and_n
     assert all(real_assistant.knowledge.document(d).meta.topic == "mental_health" for d, _ in answer.sections)
 
 
+def test_a_parent_who_found_cuts_gets_the_adults_card_then_the_self_harm_guide(real_assistant) -> None:
+    answer = real_assistant.answer("我发现女儿胳膊上有好多划痕 问她就说是不小心刮的", Preferences(audience="parent"))
+    assert answer.verdict.label == "crisis" and answer.audience == "parent"
+    assert answer.card is not None and answer.card[0] == "card-self-harm-adult-zh"
+    assert answer.sections and answer.sections[0][0] == "mh-self-harm-zh"
+
+
 def test_a_childs_own_crisis_keeps_its_card_alone(real_assistant) -> None:
     answer = real_assistant.answer("我不想活了", Preferences(audience="student"))
     assert answer.verdict.label == "crisis" and answer.sections == ()
@@ -224,6 +231,17 @@ def test_not_breathing_is_never_answered_by_a_section_for_someone_breathing(
     assert shown and answer.confident
     assert [h for h in shown if breathing in h.replace("没有呼吸", "")] == []
     assert [h.chunk.section for h in answer.result.hits if breathing in h.chunk.section.replace("没有呼吸", "")] == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["儿子昨晚和他爸吵架后离家出走了 电话关机 找了一晚上没找到", "my daughter hasn't come home and we can't find her"],
+)
+def test_a_child_still_missing_is_never_answered_with_what_to_do_once_found(real_assistant, question: str) -> None:
+    answer = real_assistant.answer(question, Preferences(audience="parent"))
+    shown = [h for _, h in ([answer.card] if answer.card else []) + list(answer.sections)]
+    assert shown and not [h for h in shown if h.startswith(("找到孩子以后", "When the child is found"))]
+    assert "110" in answer.reply
 
 
 def test_a_card_search_ranks_first_answers_alone_and_names_its_runner_up(dialogue: Dialogue) -> None:

@@ -28,6 +28,8 @@ KNOWLEDGE = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
         ("My daughter says she is bullied at school", "parent"),
         ("儿子偷偷拿刀片划胳膊 我该怎么办", "parent"),  # no "我", still a parent
         ("孩子最近总穿长袖 是不是在自残", "parent"),
+        ("我发现女儿胳膊上有好多划痕", "parent"),
+        ("我今天看到儿子在网上搜怎么死", "parent"),
         ("怎么跟孩子聊自杀这个话题", "parent"),
         ("怎么判断孩子有没有自杀的念头", "parent"),
         ("My 14yo son told me tonight he has a plan", "parent"),

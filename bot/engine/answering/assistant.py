@@ -241,6 +241,11 @@ class Assistant:
         parts = question_parts(question, lang)
         if card and card_first and len(parts) < 2:
             near = [k for k in keys if self.knowledge.document(k[0]).meta.topic == topic]
+            if own_topic:
+                # an adult's crisis card says what to do this minute; the guide on its
+                # topic says what comes next (the self-harm guide after "I found cuts")
+                guide = next((k for k in near if k not in skip and not self._is_card(k[0])), None)
+                return ([guide] if guide else []), None, True
             return [], self._runner_up(result, near, [card], skip), True
         chosen = [k for k in keys if k not in skip][:1]
         if chosen and len(parts) == 2:
@@ -259,11 +264,14 @@ class Assistant:
         topics = [self.knowledge.document(h.chunk.doc_id).meta.topic for h in result.hits[:3]]
         return bool(topics) and topics[0] in topics[1:]
 
+    def _is_card(self, doc_id: str) -> bool:
+        return self.knowledge.document(doc_id).meta.kind == "card"
+
     def _beside(self, card: tuple[str, str], doc_id: str) -> bool:
         """Whether a section of `doc_id` may follow the card a reply leads with: any
         guide, the card's own or a card its authors linked to it; any other card is
         another situation (a fire scene must not go on about a gas leak)."""
-        return self.knowledge.document(doc_id).meta.kind != "card" or self.knowledge.related(card[0], doc_id)
+        return not self._is_card(doc_id) or self.knowledge.related(card[0], doc_id)
 
     @staticmethod
     def _runner_up(
