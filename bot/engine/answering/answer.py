@@ -20,12 +20,16 @@ def render_section(doc: Document, section: Section, lang: str, budget: int | Non
     """Heading, then every point as a line, then the section's own source. With a
     `budget`, points stop at a whole one and a line says the rest is one tap away."""
     source = text("source", lang, source=doc.source_of(section).cite())
+    more = text("more_in_doc", lang)
     lines = [section.heading]
     used = len(section.heading) + len(source) + 2
-    for point in key_points(section.text):
+    points = key_points(section.text)
+    for n, point in enumerate(points, 1):
         line = f"• {point}"
-        if budget is not None and len(lines) > 1 and used + len(line) + 1 > budget:
-            lines.append(text("more_in_doc", lang))
+        # a point that is not the last leaves room for the "read more" line after it
+        room = 0 if n == len(points) else len(more) + 1
+        if budget is not None and len(lines) > 1 and used + len(line) + 1 + room > budget:
+            lines.append(more)
             break
         lines.append(line)
         used += len(line) + 1
