@@ -242,9 +242,17 @@ class Assistant:
         if card and card_first and len(parts) < 2:
             near = [k for k in keys if self.knowledge.document(k[0]).meta.topic == topic]
             if own_topic:
-                # an adult's crisis card says what to do this minute; the guide on its
-                # topic says what comes next (the self-harm guide after "I found cuts")
-                guide = next((k for k in near if k not in skip and not self._is_card(k[0])), None)
+                # an adult's crisis card says what to do this minute; a guide its authors
+                # linked to it says what comes next (the self-harm guide after "I found
+                # cuts"; not the runaway section search also finds for "says she'll jump")
+                guide = next(
+                    (
+                        k
+                        for k in near
+                        if k not in skip and not self._is_card(k[0]) and self.knowledge.related(card[0], k[0])
+                    ),
+                    None,
+                )
                 return ([guide] if guide else []), None, True
             return [], self._runner_up(result, near, [card], skip), True
         chosen = [k for k in keys if k not in skip][:1]
