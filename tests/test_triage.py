@@ -136,6 +136,12 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("孩子掉河里了 我要不要跳下去救他", "emergency", "card-drowning-rescue-zh"),
         ("There's a fire in my building and smoke everywhere", "emergency", "card-fire-en"),
         ("孩子不见了 找了一个小时了", "emergency", "card-missing-child-zh"),
+        # English readers get the English card of each situation
+        ("a boy pulled a knife in the hallway", "emergency", "card-knife-fight-en"),
+        ("there is a fire in our kitchen", "emergency", "card-fire-en"),
+        ("it smells like gas in here", "emergency", "card-gas-en"),
+        ("my son is missing, we have looked for an hour", "emergency", "card-missing-child-en"),
+        ("a caller says he is police and wants me to move money to a safe account", "emergency", "card-fraud-call-en"),
         # private pictures used as a threat: the sextortion guide, not bullying or a scam call
         ("网友拿我的裸照威胁我 不给钱就发给我爸妈", "disclosure", "ps-sextortion-zh"),
         ("网友说要我转钱不然就把视频发到班级群", "disclosure", "ps-sextortion-zh"),
@@ -164,6 +170,20 @@ def test_situations_get_their_own_card(message: str, label: str, card: str) -> N
 )
 def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None:
     assert TRIAGER.classify(message).label != "crisis"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "there's a fire drill tomorrow",
+        "my son got a knife out last year at camp",
+        "how do I know if the gas is leaking",
+        "what's sextortion? the school sent an email about it",
+        "裸聊敲诈是怎么回事",
+    ],
+)
+def test_look_alikes_of_an_emergency_rule_are_not_caught_by_it(message: str) -> None:
+    assert TRIAGER.classify(message).label == "none"
 
 
 @pytest.mark.parametrize("message", ["我没给他 要不要跟我妈说一声 怕她骂我偷偷玩游戏", "考砸了 回去肯定又要骂我"])
