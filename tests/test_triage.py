@@ -131,6 +131,7 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("同学说明天带刀来捅那几个欺负他的人 他是认真的", "emergency", "card-threat-zh"),
         ("他说明天要捅人", "emergency", "card-threat-zh"),
         ("我被几个人堵在厕所打 头在流血 躲在隔间里", "emergency", "card-beaten-now-zh"),
+        ("我在二楼厕所隔间里 外面几个人堵着不让我出去 说放学接着收拾我", "emergency", "card-beaten-now-zh"),
         ("池塘里有个小孩在扑腾 头一直往下沉 旁边没大人", "emergency", "card-drowning-rescue-zh"),
         ("a kid went under in the lake and has not come up", "emergency", "card-drowning-en"),
         ("几个孩子在塘边玩 有个掉下去了到现在没冒头", "emergency", "card-drowning-rescue-zh"),
