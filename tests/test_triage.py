@@ -113,6 +113,10 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("my friend told me he wants to die", "crisis", "card-friend-crisis-en"),
         ("闺蜜说她把一瓶安眠药全吃了 我在外地", "crisis", "card-friend-crisis-zh"),
         ("同桌说他把药全吞了", "crisis", "card-friend-crisis-zh"),
+        # a wish not to wake up, or to be no burden: the screening questions' words
+        ("要是明天不用醒来就好了", "crisis", "card-suicide-zh"),
+        ("I wish I could go to sleep and never wake up", "crisis", "card-suicide-en"),
+        ("儿子说他是家里的累赘 没有他我们会轻松很多", "crisis", "card-self-harm-adult-zh"),
         # passive-voice disclosures
         ("我被继父性侵了", "disclosure", "card-sexual-abuse-zh"),
         ("I was raped by my coach", "disclosure", "card-sexual-abuse-en"),
@@ -168,6 +172,10 @@ def test_situations_get_their_own_card(message: str, label: str, card: str) -> N
         "卷子多到离谱 我感觉今晚要死在书桌上了",
         "my son says he will jump in the pool with his clothes on",
         "can you send me the photos unless they are too big",
+        "要是能考上一中就好了",
+        "闹钟坏了 明天不用醒那么早",
+        "没有他捣乱我们班会轻松很多",
+        "I never wake up on time for school",
     ],
 )
 def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None:

@@ -18,6 +18,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"^(?!.*(欺负我|打我|骂我|孤立我|我被|针对我|笑话我|嘲笑我|抢我|勒索我|威胁我|给我起|推我|踢我))"
             r".*班(上|里)(有个|有一个|一个|几个)(男生|女生|男孩|女孩|男同学|女同学)|"
             r"作为(班主任|老师|教师)|当(班主任|老师)的|学生家长反映|给学生上|班会课|全班学生|"
+            # who reads a pupil's journal and weighs calling the parents: the teacher
+            r"学生的?(周记|作文|日记|随笔|作业本)|(我|还是)(要|该|想|得)?(先|直接)?(通知|联系|告知)(他|她|学生)?的?(家长|父母)|"
             r"\bmy (students?|pupils?|class)\b|\bi('m| am) an? (teacher|head ?teacher|form tutor)\b|"
             r"\bas an? (teacher|educator)\b|\bone of my students\b|\bi teach\b)",
             re.IGNORECASE,
