@@ -113,6 +113,17 @@ def test_out_of_scope_gets_one_polite_line(dialogue: Dialogue) -> None:
 
 
 @pytest.mark.parametrize(
+    "question",
+    ["学费交了以后有人打电话说退费 要我提供银行卡", "开学季 校门口总有人发传单推销校园贷", "学校放学后孩子总是晚回家一个小时 问也不说"],
+)
+def test_a_safety_question_in_school_words_is_not_turned_away(real_assistant, question: str) -> None:
+    """School words (学费, 开学, 放学) are no sign of an off-topic question: the
+    out-of-scope descriptions name school dates, not school matters."""
+    answer = real_assistant.answer(question, Preferences(audience="parent"))
+    assert answer.scope != "out_of_scope" and answer.sections
+
+
+@pytest.mark.parametrize(
     ("request_", "says"),
     [
         ("帮我写一篇写景的作文 八百字 后天交", "不能代写"),
