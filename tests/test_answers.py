@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.engine.answering.followup import Turn
 from bot.engine.router import Dialogue, Incoming, Reply
 from bot.store import open_store
 from index import Preferences
@@ -38,6 +39,17 @@ def test_a_follow_up_is_read_with_the_previous_topic_and_never_repeats_it(dialog
     assert "游泳馆" in second.text and "救生员" in second.text
     alone = dialogue.assistant.answer("那如果是在游泳馆呢", Preferences(audience="parent"))
     assert alone.reply != second.text or "游泳馆" in alone.reply
+
+
+def test_a_follow_up_told_only_through_a_pronoun_keeps_the_previous_situation(real_assistant) -> None:
+    """ "it's a baby, 8 months" alone read to the classifier as a missing child; after a
+    choking question it is the choking card, with the baby's steps."""
+    prefs = Preferences(audience="parent")
+    first = real_assistant.answer("what to do if a child is choking", prefs)
+    assert first.kept is not None
+    answer = real_assistant.answer("it's a baby, 8 months", prefs, previous=Turn(*first.kept, "parent", 0.0))
+    assert answer.card is not None and answer.card[0] == "card-choking-en"
+    assert "5 blows between the shoulder blades" in answer.reply and "missing" not in answer.reply.lower()
 
 
 def test_two_questions_get_two_sections(real_assistant) -> None:
@@ -114,7 +126,11 @@ def test_out_of_scope_gets_one_polite_line(dialogue: Dialogue) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["学费交了以后有人打电话说退费 要我提供银行卡", "开学季 校门口总有人发传单推销校园贷", "学校放学后孩子总是晚回家一个小时 问也不说"],
+    [
+        "学费交了以后有人打电话说退费 要我提供银行卡",
+        "开学季 校门口总有人发传单推销校园贷",
+        "学校放学后孩子总是晚回家一个小时 问也不说",
+    ],
 )
 def test_a_safety_question_in_school_words_is_not_turned_away(real_assistant, question: str) -> None:
     """School words (学费, 开学, 放学) are no sign of an off-topic question: the

@@ -10,7 +10,7 @@ import pytest
 from bot.engine.answering.answer import SCREEN, locale_note, render_section
 from bot.engine.answering.asker import who_is_asking
 from bot.engine.answering.assistant import Answer, Assistant
-from bot.engine.answering.followup import KEEP_SECONDS, Turns, is_follow_up
+from bot.engine.answering.followup import KEEP_SECONDS, Turns, is_follow_up, situation
 from bot.engine.answering.two_part import question_parts
 from bot.engine.triage import Verdict
 from index.knowledge import load_knowledge
@@ -69,10 +69,31 @@ def test_who_is_asking_is_read_from_the_question(question: str, asker: str | Non
         ("那个萝卜刀算管制刀具吗", False),
         ("孩子不想上学怎么办呢", False),
         ("孩子发烧了怎么办", False),
+        # a short message about "he", "she", "this" or "that" only: the previous question names them
+        ("她说不疼 还要去打针吗", True),
+        ("这钱还能要回来吗", True),
+        ("he's 7 and says he can walk alone, is that too young?", True),
+        ("it was just a scratch though, does that count?", True),
+        ("ok she's sitting up now", True),
+        ("这个萝卜刀算管制刀具吗", False),
+        ("他们班有个同学天天被人起外号 被推搡 老师也不管 家长该去找校长还是直接找教育局", False),
+        ("The school sent a letter about swimming, what should we do", False),
     ],
 )
 def test_follow_ups_are_recognised_by_their_shape(message: str, follows: bool) -> None:
     assert is_follow_up(message) is follows
+
+
+@pytest.mark.parametrize(
+    ("heading", "said"),
+    [
+        ("电动车带孩子：以当地规定为准，大人孩子都戴头盔", "电动车带孩子"),
+        ("Caught in a rip current: don't swim against it", "Caught in a rip current"),
+        ("Wave pools and splash areas", "Wave pools and splash areas"),
+    ],
+)
+def test_a_follow_up_is_searched_with_the_situation_a_heading_names(heading: str, said: str) -> None:
+    assert situation(heading) == said
 
 
 def test_a_turn_is_forgotten_after_a_few_minutes_and_by_forget() -> None:

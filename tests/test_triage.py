@@ -271,3 +271,20 @@ def test_an_adults_crisis_card_shows_the_section_search_ranked_when_it_names_bot
     assert "{{hotline:mental_health}}" not in suspect.text and "12356" not in suspect.text
     shown = TRIAGER.card_section(en, "en", KNOWLEDGE, None, [("card-self-harm-adult-en", suspect.heading)])
     assert shown == _first("card-self-harm-adult-en")
+
+
+def test_a_follow_ups_classifier_alarm_must_hold_read_alone_and_in_context() -> None:
+    """ "那电动车呢" read alone is noise to the classifier: an alarm holds only when the
+    message read after the previous answer's situation raises it too, with the card of
+    the situation read in context."""
+    fire = {"zh": "card-fire-zh", "en": "card-fire-en"}
+    choking = {"zh": "card-choking-zh", "en": "card-choking-en"}
+    full_alone = Verdict("emergency", "classifier", fire)
+    assert Triager.in_context(full_alone, Verdict("none")).label == "none"
+    assert Triager.in_context(Verdict("none"), Verdict("emergency", "choking", choking)).label == "none"
+    both = Triager.in_context(full_alone, Verdict("emergency", "choking", choking))
+    assert both.label == "emergency" and both.card == choking
+    unsure = Triager.in_context(
+        Verdict("check", "classifier", fire, suspected="emergency"), Verdict("crisis", "classifier", choking)
+    )
+    assert unsure.label == "check" and unsure.suspected == "crisis" and unsure.card == choking

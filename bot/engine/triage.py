@@ -133,6 +133,23 @@ class Triager:
                 return Verdict(rule.label, rule.id, rule.cards or None, rule.card_is_reply)
         return NONE
 
+    @staticmethod
+    def in_context(alone: Verdict, read_with_context: Verdict) -> Verdict:
+        """The classifier's verdict on a follow-up ("那电动车呢", "it's a baby, 8
+        months"): a fragment read alone is noise to it, so an alarm must hold both alone
+        and read after the previous answer's heading, and the situation (the card) is
+        the one read in context. Rules are never lowered: only a classifier verdict
+        comes here."""
+        rank = {"none": 0, "check": 1}
+        level = min(rank.get(alone.label, 2), rank.get(read_with_context.label, 2))
+        if level == 0:
+            return NONE
+        if level == 2:
+            return read_with_context
+        v = read_with_context
+        suspected = v.suspected or (v.label if v.label in ("crisis", "emergency") else alone.suspected)
+        return Verdict("check", "classifier", v.card or alone.card, v.card_is_reply, suspected)
+
     def for_asker(self, verdict: Verdict, asker: str | None) -> Verdict:
         """A parent or teacher writing about a child gets the card written for adults,
         unless a rule already chose words for the writer (a friend's farewell): a

@@ -11,7 +11,7 @@ import numpy as np
 
 from bot.engine.answering.answer import SCREEN, danger_line, locale_note, not_confident, render_section
 from bot.engine.answering.asker import who_is_asking
-from bot.engine.answering.followup import Turn, is_follow_up
+from bot.engine.answering.followup import Turn, is_follow_up, situation
 from bot.engine.answering.two_part import question_parts
 from bot.engine.triage import ADULTS, NONE, OWN_CARD_WITHIN, Triager, Verdict
 from bot.settings import Settings
@@ -129,7 +129,15 @@ class Assistant:
         audience = asker or (previous.audience if follow_up and previous else None) or prefs.audience
         prefs = replace(prefs, audience=audience)
         vector = self._embed(question)
-        verdict = self.triager.for_asker(self.triager.classify(question, vector), asker)
+        verdict = self.triager.classify(question, vector)
+        # a follow-up is searched with the situation the previous answer was about (a
+        # heading's part before its colon), not its answer: "电动车带孩子：…戴头盔" would
+        # pull "那自行车呢" to helmets rather than to the riding ages
+        query = f"{situation(previous.heading)}\n{question}" if follow_up and previous else question
+        query_vector = self._embed(query) if follow_up else vector
+        if follow_up and verdict.rule == "classifier" and query_vector is not None:
+            verdict = self.triager.in_context(verdict, self.triager.classify(query, query_vector))
+        verdict = self.triager.for_asker(verdict, asker)
         # a brand, a price, a sign-up: no section answers that, however close it looks;
         # the nearest one is still shown, as related help under a line that says so.
         # Nor is such a request asked whether someone is in danger now.
@@ -141,8 +149,7 @@ class Assistant:
         not_safety = verdict.label in ("none", "check") and any(p.search(normalize(question)) for p in self._not_safety)
         day = today or self.today()
         if follow_up and previous:
-            query = f"{previous.heading}\n{question}"
-            result = self._search(query, question, top_k, prefs, day, self._embed(query))
+            result = self._search(query, question, top_k, prefs, day, query_vector)
             # the previous turn settled the topic: a follow-up ("初中生呢") resembles no
             # authored question, so only the out-of-scope margin can still turn it away
             result = replace(result, confident=bool(result.hits) and result.margin >= 0)

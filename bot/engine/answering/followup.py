@@ -20,6 +20,17 @@ _LEADS = re.compile(
 # "初中生呢": a short clause ending in 呢 leans on the previous question; a long one
 # ("孩子不想上学怎么办呢") is a question of its own
 _SHORT_NE = re.compile(r"^.{1,7}呢[?？。!！~～\s]*$")
+# A short message whose subject is only a pronoun ("她说不疼 还要去打针吗", "he's 7,
+# is that too young?", "it's a baby, 8 months") or that asks about "that" ("does that
+# count?") says who or what it is about only through the previous question.
+_PRONOUN = re.compile(
+    r"^((好的?|嗯|哦|噢|可是|但是|不过|可)[，,\s]*)?((他|她|它)(?!们)|这(钱|种|样|事|病|药|针|些))|"
+    r"^((ok|okay|but|and|so|well|yes|yeah|no|hmm|um|also)[,.!\s]+)*"
+    r"(he|she|it|they|that|this|his|her|their)('s|'re|'ve|'d|’s|\b)|"
+    r"\b(though|instead)\b[?.!\s]*$|\b(does|is|would|will|can) (that|this|it) (count|work|matter|help|be)\b",
+    re.IGNORECASE,
+)
+_SHORT = {"zh": 30, "en": 120}
 
 
 @dataclass(frozen=True)
@@ -32,9 +43,16 @@ class Turn:
     at: float
 
 
+def situation(heading: str) -> str:
+    """What a section heading says the situation is: headings read "situation: what to
+    do" ("Caught in a rip current: don't swim against it")."""
+    return re.split(r"[：:]", heading, maxsplit=1)[0]
+
+
 def is_follow_up(question: str) -> bool:
     text = normalize(question).strip()
-    return bool(_LEADS.search(text) or _SHORT_NE.search(text))
+    short = len(text) <= _SHORT["en" if text.isascii() else "zh"]
+    return bool(_LEADS.search(text) or _SHORT_NE.search(text) or (short and _PRONOUN.search(text)))
 
 
 class Turns:
