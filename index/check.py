@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.knowledge import Document, Knowledge, Problem, load_knowledge
+from index.knowledge import HOTLINES_FILE, Document, Knowledge, Problem, load_knowledge
 from index.lesson_file import lesson_problems
+from index.models import Source
 from index.quizzes import load_quizzes
 from index.reminder_file import load_reminder_files
 from index.triage_file import load_triage_file
@@ -51,18 +52,30 @@ def find_problems(root: Path) -> Report:
 
 
 def source_problems(knowledge: Knowledge) -> list[Problem]:
-    """Every source of a document can be found again and placed in time: an address
-    (`url` or `doc_no`) and a date (`date`, or `accessed`: the day someone read a page that
-    shows none). Each problem names the line of the source's entry."""
+    """Every source of a document or a hotline can be found again and placed in time: an
+    address (`url` or `doc_no`) and a date (`date`, or `accessed`: the day someone read a
+    page that shows none). Each problem names the line of the source's entry."""
     problems: list[Problem] = []
     for doc in knowledge.documents:
         lines = _source_lines(doc)
         for n, source in enumerate(doc.meta.sources, 1):
             line = lines[n - 1] if len(lines) == len(doc.meta.sources) else 1
-            if not (source.url or source.doc_no):
-                problems.append(Problem(doc.path, line, f"source {n} has no address (url or doc_no)"))
-            if not (source.date or source.accessed):
-                problems.append(Problem(doc.path, line, f"source {n} has no date (date or accessed)"))
+            problems += _unplaced(source, doc.path, line, f"source {n}")
+    path = knowledge.root / HOTLINES_FILE
+    text = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    for key, hotline in knowledge.hotlines.items():
+        start = next((i for i, line in enumerate(text, 1) if line.startswith(f"{key}:")), 1)
+        for n, source in enumerate(hotline.sources, 1):
+            problems += _unplaced(source, path, start, f"hotline '{key}' source {n}")
+    return problems
+
+
+def _unplaced(source: Source, path: Path, line: int, name: str) -> list[Problem]:
+    problems = []
+    if not (source.url or source.doc_no):
+        problems.append(Problem(path, line, f"{name} has no address (url or doc_no)"))
+    if not (source.date or source.accessed):
+        problems.append(Problem(path, line, f"{name} has no date (date or accessed)"))
     return problems
 
 

@@ -106,7 +106,7 @@ def _errors(knowledge: Path) -> list[str]:
 
 
 def _source_problems(knowledge: Path) -> list[str]:
-    return [str(p) for p in find_problems(knowledge).errors if ": source " in str(p)]
+    return [str(p) for p in find_problems(knowledge).errors if " source " in str(p)]
 
 
 def test_every_shipped_source_has_an_address_and_a_date() -> None:
@@ -124,6 +124,19 @@ def test_a_source_without_address_or_date_is_reported_on_its_line(knowledge_copy
     assert [p.split("no-address.md:", 1)[1] for p in problems] == [
         "10: source 1 has no address (url or doc_no)",
         "10: source 1 has no date (date or accessed)",
+    ]
+
+
+def test_a_hotline_source_without_address_or_date_is_reported_on_its_entry(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "hotlines.yaml"
+    text = path.read_text(encoding="utf-8")
+    fixed = "    - {issuer: 公安部, title: 110接处警工作规则, doc_no: 公通字〔2003〕31号, date: 2003-04-30}\n"
+    assert fixed in text
+    path.write_text(text.replace(fixed, "    - {issuer: 公安部, title: 110接处警工作规则}\n"), encoding="utf-8")
+    problems = [p.split("hotlines.yaml:", 1)[1] for p in _source_problems(knowledge_copy) if "hotlines.yaml" in p]
+    assert problems == [
+        "4: hotline 'police' source 1 has no address (url or doc_no)",
+        "4: hotline 'police' source 1 has no date (date or accessed)",
     ]
 
 
