@@ -231,6 +231,26 @@ class SearchIndex:
         )
         return SearchResult(query, hits, confident, truncated, margin, question_match)
 
+    def rank_sections(self, vector: np.ndarray, doc_id: str) -> list[str]:
+        """The headings of one document's sections, nearest the query first (the
+        section's text or the closest question it says it answers): which section of a
+        card a message needs when search did not rank the card among its best."""
+        ids = [i for i, c in enumerate(self.chunks) if c.doc_id == doc_id]
+        if not ids:
+            return []
+        score = dict(zip(ids, (self._dense.reconstruct_batch(np.array(ids)) @ vector[0]).tolist(), strict=True))
+        asked = np.flatnonzero(np.isin(self._question_chunks, ids))
+        if self._questions is not None and len(asked):
+            for chunk, s in zip(
+                self._question_chunks[asked], self._questions.reconstruct_batch(asked) @ vector[0], strict=True
+            ):
+                score[int(chunk)] = max(score[int(chunk)], float(s))
+        headings: list[str] = []
+        for i in sorted(ids, key=lambda i: -score[i]):
+            if self.chunks[i].section not in headings:
+                headings.append(self.chunks[i].section)
+        return headings
+
     def _question_ranks(self, vector: np.ndarray) -> tuple[dict[int, int], float]:
         """Chunks ranked by their best-matching question (a section answers what people
         ask in their own words better than its text resembles the question), and the

@@ -90,6 +90,16 @@ def test_a_parent_worried_about_a_suicidal_child_gets_the_adults_card_then_guida
     assert "12356" in answer.reply
 
 
+def test_a_worried_parent_gets_the_cards_section_nearest_the_message_not_its_first(real_assistant) -> None:
+    """Search ranks guides for "总说活着没意思", not the card: the card's section is the
+    one nearest the message (ask calmly and directly), not its first (a child on a roof)."""
+    answer = real_assistant.answer("儿子总说活着没意思 我该不该担心", Preferences(audience="parent"))
+    card = real_assistant.knowledge.document("card-self-harm-adult-zh")
+    assert answer.card is not None and answer.card[0] == card.meta.id
+    assert answer.card[1] != card.sections[0].heading and answer.card[1].startswith("怀疑孩子想自杀")
+    assert all(n in answer.reply for n in ("12356", "110"))
+
+
 @pytest.mark.parametrize(
     ("message", "lang"),
     [("我女儿站在阳台上说要跳下去", "zh"), ("my son is up on the roof of our building saying he will jump", "en")],

@@ -168,6 +168,7 @@ class Triager:
         knowledge: Knowledge,
         asker: str | None = None,
         ranked: Sequence[tuple[str, str]] = (),
+        nearest: Sequence[str] = (),
     ) -> tuple[str, str] | None:
         """(document, heading) of the card section a reply leads with. Given the
         search's `ranked` sections for the message: the triage card's best-ranked
@@ -179,20 +180,25 @@ class Triager:
         allergy card for a bee sting the classifier read as choking); else a card search
         ranked first; else the triage card's best-ranked or first section, which holds
         the steps (a scene told without the card's words still needs them: search may
-        miss a scene). The first section written for the asker always wins."""
+        miss a scene). The first section written for the asker always wins. Where this
+        says "first", it means the card's section `nearest` the message when given (its
+        headings, nearest first), else the card's first."""
         card_id = (verdict.card or {}).get(lang) or (verdict.card or {}).get("zh")
         if not card_id:
             return None
         card = knowledge.document(card_id)
+        order = [x for h in nearest for x in card.sections if x.heading == h] or list(card.sections)
         mine = next((x for x in card.sections if asker and x.audiences and x.is_for(card, asker)), None)
         if mine is None and verdict.label == "crisis":
             # a crisis card's section search ranked best ("怀疑孩子想自杀：平静地直接问"
             # for "how do I tell if my child is suicidal"), when it names both a number
             # for danger now and a crisis line; else the first, which always does
             best = next((x for d, h in ranked if d == card_id for x in card.sections if x.heading == h), None)
-            return card_id, (best if best and _names_help(knowledge, best.text) else card.sections[0]).heading
+            if best is None or not _names_help(knowledge, best.text):
+                best = next((x for x in order if _names_help(knowledge, x.text)), card.sections[0])
+            return card_id, best.heading
         if mine is not None or not ranked or verdict.label not in ("emergency", "disclosure"):
-            return card_id, (mine or card.sections[0]).heading
+            return card_id, (mine or order[0]).heading
         own = next(((d, h) for d, h in ranked if d == card_id), None)
         # a rule's card was written for its situation; the classifier's may be a near miss
         ruled = verdict.rule != "classifier"
@@ -203,9 +209,9 @@ class Triager:
         linked = next(((d, h) for d, h in cards if knowledge.related(card_id, d)), None)
         if linked is not None:
             return linked
-        if cards[:1] == ranked[:1]:
+        if cards[:1] == ranked[:1] and own is None:
             return ranked[0]
-        return own or (card_id, card.sections[0].heading)
+        return own or (card_id, order[0].heading)
 
     def reply(
         self,
@@ -214,13 +220,14 @@ class Triager:
         knowledge: Knowledge,
         asker: str | None = None,
         ranked: Sequence[tuple[str, str]] = (),
+        nearest: Sequence[str] = (),
     ) -> Lead:
         """The card that leads the answer: the label's fixed words, then the first
         steps from the matching "what to do now" card. A section written only for
         adults stands alone: the fixed words speak to the child."""
         if verdict.label == "none":
             return Lead(None, None)
-        shown = self.card_section(verdict, lang, knowledge, asker, ranked)
+        shown = self.card_section(verdict, lang, knowledge, asker, ranked, nearest)
         steps = None
         alone = verdict.card_is_reply
         if shown:

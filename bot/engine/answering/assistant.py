@@ -21,6 +21,7 @@ from index.embedders import get_embedder
 from index.errors import BadInputError, KnowledgeError
 from index.knowledge import Knowledge, load_knowledge
 from index.quizzes import Quizzes, load_quizzes
+from index.search import CONFIDENT_QUESTION
 from index.text import detect_lang, normalize
 
 logger = logging.getLogger(__name__)
@@ -155,6 +156,10 @@ class Assistant:
             result = replace(result, confident=bool(result.hits) and result.margin >= 0)
         else:
             result = self._search(question, question, top_k, prefs, day, vector)
+            if verdict.label == "none" and result.question_match < CONFIDENT_QUESTION:
+                # a card nearest stands for a scene no authored question resembles; with
+                # no danger in the message it is only a near word ("笑死我了" is no death)
+                result = replace(result, confident=False)
         if not_safety:
             return Answer(question, NONE, result, text("not_safety", lang), lang, (), audience, "out_of_scope", None)
         ranked = self._keys(result) if result.confident else []
@@ -163,7 +168,13 @@ class Assistant:
         # not your fault"). Crisis and emergency cards trust the question alone: a
         # child in danger may be typing on a parent's phone.
         speaker = asker or (profile if profile in ADULTS and verdict.label == "disclosure" else None)
-        lead, shown = self.triager.reply(verdict, lang, self.knowledge, speaker, ranked)
+        if verdict.label == "disclosure" and verdict.rule == "classifier" and asker in ADULTS:
+            verdict = NONE
+        # the card's sections nearest the message, for when search does not place the
+        # card: a worried parent's "说活着没意思" needs "怀疑孩子想自杀", not the rooftop
+        card_id = (verdict.card or {}).get(lang) or (verdict.card or {}).get("zh")
+        by_nearness = self.index.rank_sections(vector, card_id) if card_id and vector is not None else []
+        lead, shown = self.triager.reply(verdict, lang, self.knowledge, speaker, ranked, by_nearness)
         if verdict.label == "crisis" and not (asker in ADULTS and verdict.card_is_reply):
             # A child's crisis reply stands alone: never a search result under it.
             return Answer(question, verdict, result, lead or "", lang, (), audience, "crisis", shown)
