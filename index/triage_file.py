@@ -52,6 +52,16 @@ class Situation(Strict):
     zh: str
     en: str | None = None
     card_is_reply: bool = False
+    # A situation told either by the one at risk or by someone who saw it (a farewell):
+    # `others` are the patterns of someone else doing it ("朋友发了…", "my friend posted");
+    # a message with none of them is the writer's own, and takes the `otherwise` situation.
+    others: list[str] = Field(default_factory=list)
+    otherwise: str | None = None
+
+    @field_validator("others")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        return Rule._compiles(patterns)
 
 
 class TriageFile(Strict):
@@ -92,6 +102,14 @@ def load_triage_file(path: Path, knowledge: Knowledge) -> TriageFile:
             if named and named not in ids:
                 line = next((n for n, t in enumerate(raw.splitlines(), 1) if named in t), 1)
                 raise KnowledgeError(f"{path}:{line}: situation '{name}' names unknown card '{named}'")
+    for name, situation in spec.situations.items():
+        if bool(situation.others) != bool(situation.otherwise) or (
+            situation.otherwise and situation.otherwise not in spec.situations
+        ):
+            line = next((n for n, t in enumerate(raw.splitlines(), 1) if t.strip().startswith(f"{name}:")), 1)
+            raise KnowledgeError(
+                f"{path}:{line}: situation '{name}' needs both 'others' and an 'otherwise' naming a known situation"
+            )
     missing = {"crisis", "emergency", "disclosure", "check"} - set(spec.replies)
     if missing:
         raise KnowledgeError(f"{path}:1: replies: missing {', '.join(sorted(missing))}")

@@ -145,6 +145,8 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         # English readers get the English card of each situation
         ("a boy pulled a knife in the hallway", "emergency", "card-knife-fight-en"),
         ("there is a fire in our kitchen", "emergency", "card-fire-en"),
+        ("woke up to smoke in the hallway and the kids are still in bed", "emergency", "card-fire-en"),
+        ("客厅里全是烟 孩子还在卧室", "emergency", "card-fire-zh"),
         ("it smells like gas in here", "emergency", "card-gas-en"),
         ("my son is missing, we have looked for an hour", "emergency", "card-missing-child-en"),
         ("a caller says he is police and wants me to move money to a safe account", "emergency", "card-fraud-call-en"),
@@ -187,6 +189,7 @@ def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None
     [
         "there's a fire drill tomorrow",
         "my son got a knife out last year at camp",
+        "there was smoke in the kitchen last year when i burnt toast",
         "how do I know if the gas is leaking",
         "what's sextortion? the school sent an email about it",
         "裸聊敲诈是怎么回事",
@@ -288,3 +291,29 @@ def test_a_follow_ups_classifier_alarm_must_hold_read_alone_and_in_context() -> 
         Verdict("check", "classifier", fire, suspected="emergency"), Verdict("crisis", "classifier", choking)
     )
     assert unsure.label == "check" and unsure.suspected == "crisis" and unsure.card == choking
+
+
+def test_a_situation_told_by_others_must_say_what_it_is_otherwise(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "triage.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "    otherwise: suicide\n" in text
+    path.write_text(text.replace("    otherwise: suicide\n", "    otherwise: no_such_situation\n"), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"situation 'farewell' needs both 'others' and an 'otherwise'"):
+        load_triage_file(path, load_knowledge(knowledge_copy))
+
+
+@pytest.mark.parametrize(
+    ("message", "card"),
+    [
+        # the writer's own farewell: the words for someone thinking of suicide
+        ("东西都分给同学了 反正以后也用不上 谢谢大家这些年", "card-suicide-zh"),
+        ("deleted all my accounts and gave my games away. thanks for everything guys", "card-suicide-en"),
+        # a farewell someone else wrote: what the friend should do now
+        ("同桌半夜给我发消息说谢谢我这些年照顾她 然后就关机了", "card-friend-crisis-zh"),
+        ("my friend texted me thanks for everything and now her phone is off", "card-friend-crisis-en"),
+    ],
+)
+def test_a_farewell_is_the_writers_own_unless_someone_else_wrote_it(real_assistant, message: str, card: str) -> None:
+    verdict = real_assistant.triager.classify(message, real_assistant.index.embed_query(message))
+    lang = "en" if message.isascii() else "zh"
+    assert verdict.label == "crisis" and verdict.card is not None and verdict.card[lang] == card

@@ -72,6 +72,9 @@ class Triager:
         self._compiled = {r.id: [re.compile(p, re.IGNORECASE) for p in r.patterns] for r in self._rules}
         self._unless = {r.id: [re.compile(p, re.IGNORECASE) for p in r.unless] for r in self._rules}
         self._skip = [re.compile(p, re.IGNORECASE) for p in (spec.classifier.skip if spec.classifier else [])]
+        self._others = {
+            name: [re.compile(p, re.IGNORECASE) for p in s.others] for name, s in spec.situations.items() if s.otherwise
+        }
 
     @classmethod
     def from_knowledge(cls, knowledge: Knowledge, model: TriageModel | None = None) -> "Triager":
@@ -113,7 +116,10 @@ class Triager:
             return NONE
         # a check-in asks about a danger now: it suspects a crisis or an emergency
         label = reading.label if found == "full" else max(("crisis", "emergency"), key=lambda k: reading.kinds[k])
-        known = self._spec.situations.get(reading.situation_for(label))
+        situation = reading.situation_for(label)
+        known = self._spec.situations.get(situation)
+        if known and known.otherwise and not any(p.search(normalize(message)) for p in self._others[situation]):
+            known = self._spec.situations[known.otherwise]  # the writer's own farewell
         card = {k: v for k, v in (("zh", known.zh), ("en", known.en)) if v} if known else None
         is_reply = bool(known and known.card_is_reply)
         logger.info("triage: %s (classifier)", label if found == "full" else "check")
