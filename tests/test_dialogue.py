@@ -149,7 +149,20 @@ def test_every_command_answers_with_its_own_reply(
 
 
 @pytest.mark.parametrize(
-    "message", ["谢谢", "谢谢你！", "谢谢啊", "好的 谢谢老师", "明白了", "ok", "Thank you", "thanks so much!", "👍"]
+    "message",
+    [
+        "谢谢",
+        "谢谢你！",
+        "谢谢啊",
+        "好的 谢谢老师",
+        "明白了",
+        "ok",
+        "Thank you",
+        "thanks so much!",
+        "👍",
+        "thanks, that was really helpful!",
+        "谢谢 很有用",
+    ],
 )
 def test_small_talk_gets_a_short_friendly_reply(dialogue: Dialogue, store: Store, message: str) -> None:
     [reply] = dialogue.handle(Incoming(CHAT, message))

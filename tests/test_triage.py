@@ -178,6 +178,7 @@ def test_situations_get_their_own_card(message: str, label: str, card: str) -> N
         "闹钟坏了 明天不用醒那么早",
         "没有他捣乱我们班会轻松很多",
         "I never wake up on time for school",
+        "my phone is dead and i'm so bored",
     ],
 )
 def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None:

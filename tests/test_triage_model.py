@@ -93,6 +93,9 @@ def test_rules_stay_a_floor_and_small_talk_skips_the_classifier() -> None:
     always = Triager(SPEC, FixedModel(0.99))
     assert always.classify("谢谢！", np.zeros(384, np.float32)).label == "none"
     assert always.classify("thank you", np.zeros(384, np.float32)).label == "none"
+    assert always.classify("thanks, that was really helpful!", np.zeros(384, np.float32)).label == "none"
+    # thanks that go on to a worry are no small talk
+    assert always.classify("thanks but my son is still missing", np.zeros(384, np.float32)).label != "none"
 
 
 @pytest.fixture
