@@ -143,6 +143,9 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("几个孩子在塘边玩 有个掉下去了到现在没冒头", "emergency", "card-drowning-rescue-zh"),
         ("孩子掉河里了 我要不要跳下去救他", "emergency", "card-drowning-rescue-zh"),
         ("There's a fire in my building and smoke everywhere", "emergency", "card-fire-en"),
+        # scalded just now: the burns guide's "cool it now", not a heat-stroke card
+        ("孩子被开水烫了", "emergency", "fa-burns-zh"),
+        ("my son spilled hot tea on his leg, what do i do", "emergency", "fa-burns-en"),
         ("孩子不见了 找了一个小时了", "emergency", "card-missing-child-zh"),
         # English readers get the English card of each situation
         ("a boy pulled a knife in the hallway", "emergency", "card-knife-fight-en"),
@@ -194,6 +197,8 @@ def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None
         "my son got a knife out last year at camp",
         "there was smoke in the kitchen last year when i burnt toast",
         "last year he was cornered and beaten after school",
+        "怎么预防孩子被开水烫伤",
+        "煮面的时候被开水溅到手背 起了个小水泡 能挑破吗",
         "how do I know if the gas is leaking",
         "what's sextortion? the school sent an email about it",
         "裸聊敲诈是怎么回事",
