@@ -326,3 +326,15 @@ def test_a_farewell_is_the_writers_own_unless_someone_else_wrote_it(real_assista
     verdict = real_assistant.triager.classify(message, real_assistant.index.embed_query(message))
     lang = "en" if message.isascii() else "zh"
     assert verdict.label == "crisis" and verdict.card is not None and verdict.card[lang] == card
+
+
+def test_a_rule_naming_a_guide_for_a_danger_now_leads_with_its_first_section() -> None:
+    """A scald just now needs "cool it under running water", even when search ranks the
+    guide's "when to see a doctor" section first."""
+    guide = KNOWLEDGE.document("fa-burns-zh")
+    verdict = TRIAGER.classify("孩子被开水烫了 手背红了一片")
+    assert verdict.rule == "burn-now" and guide.meta.kind != "card"
+    ranked = [(guide.meta.id, s.heading) for s in reversed(guide.sections)]
+    lead = TRIAGER.reply(verdict, "zh", KNOWLEDGE, None, ranked)
+    assert lead.section == (guide.meta.id, guide.sections[0].heading)
+    assert lead.text is not None and "流动" in lead.text and "120" in lead.text

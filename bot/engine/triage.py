@@ -208,6 +208,10 @@ class Triager:
         own = next(((d, h) for d, h in ranked if d == card_id), None)
         # a rule's card was written for its situation; the classifier's may be a near miss
         ruled = verdict.rule != "classifier"
+        if ruled and verdict.label == "emergency" and card.meta.kind != "card":
+            # a rule that names a guide for a danger now (a scald) means its first
+            # section, what to do this minute; search may rank "when to see a doctor"
+            return card_id, card.sections[0].heading
         if own is not None and (ruled or ranked.index(own) < OWN_CARD_WITHIN):
             return own
         near = ranked[: 1 if ruled else OWN_CARD_WITHIN]
