@@ -153,6 +153,7 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("woke up to smoke in the hallway and the kids are still in bed", "emergency", "card-fire-en"),
         ("客厅里全是烟 孩子还在卧室", "emergency", "card-fire-zh"),
         ("it smells like gas in here", "emergency", "card-gas-en"),
+        ("洗澡洗了一个多小时 人晕在浴室里 家里用的是燃气热水器", "emergency", "card-gas-zh"),
         ("my son is missing, we have looked for an hour", "emergency", "card-missing-child-en"),
         ("a caller says he is police and wants me to move money to a safe account", "emergency", "card-fraud-call-en"),
         # private pictures used as a threat: the sextortion guide, not bullying or a scam call
@@ -198,6 +199,7 @@ def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None
         "there was smoke in the kitchen last year when i burnt toast",
         "last year he was cornered and beaten after school",
         "怎么预防孩子被开水烫伤",
+        "燃气热水器装在卫生间里安全吗",
         "煮面的时候被开水溅到手背 起了个小水泡 能挑破吗",
         "how do I know if the gas is leaking",
         "what's sextortion? the school sent an email about it",
