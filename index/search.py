@@ -102,6 +102,9 @@ class SearchIndex:
         self._questions = questions
         self._question_chunks = question_chunks if question_chunks is not None else np.zeros(0, np.int64)
         self.chunks = chunks
+        self._by_doc: dict[str, list[int]] = {}
+        for i, chunk in enumerate(chunks):
+            self._by_doc.setdefault(chunk.doc_id, []).append(i)
         self._dense = dense
         self._scope = scope
         self._lexical = lexical
@@ -235,7 +238,7 @@ class SearchIndex:
         """The headings of one document's sections, nearest the query first (the
         section's text or the closest question it says it answers): which section of a
         card a message needs when search did not rank the card among its best."""
-        ids = [i for i, c in enumerate(self.chunks) if c.doc_id == doc_id]
+        ids = self._by_doc.get(doc_id, [])
         if not ids:
             return []
         score = dict(zip(ids, (self._dense.reconstruct_batch(np.array(ids)) @ vector[0]).tolist(), strict=True))

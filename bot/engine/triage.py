@@ -39,6 +39,10 @@ class Verdict:
     def urgent(self) -> bool:
         return self.label in ("crisis", "emergency")
 
+    def card_for(self, lang: str) -> str | None:
+        """The card's document in the reader's language, else the Chinese one."""
+        return (self.card or {}).get(lang) or (self.card or {}).get("zh")
+
 
 class Lead(NamedTuple):
     """What a reply opens with, and the card section it shows (printed once)."""
@@ -189,7 +193,7 @@ class Triager:
         miss a scene). The first section written for the asker always wins. Where this
         says "first", it means the card's section `nearest` the message when given (its
         headings, nearest first), else the card's first."""
-        card_id = (verdict.card or {}).get(lang) or (verdict.card or {}).get("zh")
+        card_id = verdict.card_for(lang)
         if not card_id:
             return None
         card = knowledge.document(card_id)

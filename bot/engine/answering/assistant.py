@@ -172,7 +172,7 @@ class Assistant:
             verdict = NONE
         # the card's sections nearest the message, for when search does not place the
         # card: a worried parent's "说活着没意思" needs "怀疑孩子想自杀", not the rooftop
-        card_id = (verdict.card or {}).get(lang) or (verdict.card or {}).get("zh")
+        card_id = verdict.card_for(lang)
         by_nearness = self.index.rank_sections(vector, card_id) if card_id and vector is not None else []
         lead, shown = self.triager.reply(verdict, lang, self.knowledge, speaker, ranked, by_nearness)
         if verdict.label == "crisis" and not (asker in ADULTS and verdict.card_is_reply):

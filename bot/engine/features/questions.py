@@ -58,7 +58,7 @@ class Questions(Feature):
         """ "Yes, now" carries the suspected label and its card, so nothing of the
         message is kept; the answer's own buttons follow."""
         verdict = answer.verdict
-        card = (verdict.card or {}).get(lang) or (verdict.card or {}).get("zh") or "-"
+        card = verdict.card_for(lang) or "-"
         data = encode("chk", "y", verdict.suspected, card, int(verdict.card_is_reply))
         yes = (Button(text("btn_danger_now", lang), data),)
         rest = self._answer_buttons(answer, lang) if answer.confident else ()
