@@ -42,6 +42,7 @@ KNOWLEDGE = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
         ("班上有个男生老是欺负我 我不敢告诉老师", "student"),
         ("one of my students told me her stepfather touches her", "teacher"),
         ("学生周记里写了些丧气话 我该先找她谈还是直接通知家长", "teacher"),
+        ("学生作文里写她觉得活着很累", "teacher"),
         ("我被同学打了 老师说要联系家长", "student"),
         ("我妈不让我去游泳 可同学都去", "student"),
         ("my mom hits me when she is drunk", "student"),
