@@ -155,6 +155,9 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("it smells like gas in here", "emergency", "card-gas-en"),
         ("洗澡洗了一个多小时 人晕在浴室里 家里用的是燃气热水器", "emergency", "card-gas-zh"),
         ("my son is missing, we have looked for an hour", "emergency", "card-missing-child-en"),
+        # already out of the water: no draining water, check the breathing (not "reach, throw")
+        ("孩子被捞上来了 嘴唇发紫没反应", "emergency", "card-after-rescue-zh"),
+        ("we pulled her out of the pool and she isn't breathing", "emergency", "card-after-rescue-en"),
         ("a caller says he is police and wants me to move money to a safe account", "emergency", "card-fraud-call-en"),
         # private pictures used as a threat: the sextortion guide, not bullying or a scam call
         ("网友拿我的裸照威胁我 不给钱就发给我爸妈", "disclosure", "ps-sextortion-zh"),
@@ -270,6 +273,12 @@ def test_a_card_linked_to_the_situations_card_and_ranked_near_the_top_is_shown()
     assert _card_shown("card-injured-zh", [rescue[0], _first("card-injured-zh", 1)]) == _first("card-injured-zh", 1)
     sting = [_first("fa-allergy-zh"), _first("card-allergy-zh"), _first("fa-choking-zh"), _first("card-choking-zh", 1)]
     assert _card_shown("card-choking-zh", sting) == _first("card-allergy-zh")
+
+
+def test_a_card_search_ranked_first_stands_in_only_for_the_same_kind_of_danger() -> None:
+    """An emergency the classifier read ("有人游过来救我 我能不能抱住他") never leads with
+    the suicide card search ranked first."""
+    assert _card_shown("card-stranger-zh", [_first("card-suicide-zh")]) == _first("card-stranger-zh")
 
 
 def test_an_adults_crisis_card_shows_the_section_search_ranked_when_it_names_both_lines() -> None:

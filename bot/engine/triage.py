@@ -11,6 +11,7 @@ sure enough, the full verdict with the card for its situation; unsure, a short c
 
 import logging
 import re
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -20,7 +21,7 @@ import numpy as np
 from index.knowledge import Knowledge
 from index.text import key_points, normalize
 from index.triage_file import Label, TriageFile, load_triage_file
-from index.triage_model import TriageModel
+from index.triage_model import URGENT, TriageModel
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,25 @@ def _names_help(knowledge: Knowledge, text: str) -> bool:
     return now and any(numbers[k] in text for k in ("mental_health", "us_crisis") if k in numbers)
 
 
+def _label_cards(spec: TriageFile, model: TriageModel | None) -> dict[str, set[str]]:
+    """The cards that speak to each urgent label: its rules' and the adults' cards, and
+    the cards of the situations its examples describe. A card search ranks first may
+    stand in for the triage card only when it speaks to the same label: an emergency
+    ("有人游过来救我 能抱住他吗") never leads with the suicide card."""
+    cards: dict[str, set[str]] = defaultdict(set)
+    for rule in spec.rules:
+        cards[rule.label].update(rule.cards.values())
+    for label, adult in spec.for_adults.items():
+        cards[label].update(v for v in (adult.zh, adult.en) if v)
+    if model is not None:
+        for row, name in enumerate(model.situations.classes):
+            known = spec.situations.get(name)
+            for column, label in enumerate(URGENT):
+                if known and model.shares[row, column] > 0:
+                    cards[label].update(v for v in (known.zh, known.en) if v)
+    return cards
+
+
 class Triager:
     def __init__(self, spec: TriageFile, model: TriageModel | None = None) -> None:
         """Without a `model` (an index built before the examples existed) only the rules run."""
@@ -79,6 +99,7 @@ class Triager:
         self._others = {
             name: [re.compile(p, re.IGNORECASE) for p in s.others] for name, s in spec.situations.items() if s.otherwise
         }
+        self._label_cards = _label_cards(spec, model)
 
     @classmethod
     def from_knowledge(cls, knowledge: Knowledge, model: TriageModel | None = None) -> "Triager":
@@ -171,8 +192,8 @@ class Triager:
         card = {k: v for k, v in (("zh", adult.zh), ("en", adult.en)) if v}
         return Verdict(verdict.label, verdict.rule, card, adult.card_is_reply, verdict.suspected)
 
-    @staticmethod
     def card_section(
+        self,
         verdict: Verdict,
         lang: str,
         knowledge: Knowledge,
@@ -223,7 +244,8 @@ class Triager:
         linked = next(((d, h) for d, h in cards if knowledge.related(card_id, d)), None)
         if linked is not None:
             return linked
-        if cards[:1] == ranked[:1] and own is None:
+        # only a card for the same kind of danger stands in for the triage card
+        if cards[:1] == ranked[:1] and own is None and ranked[0][0] in self._label_cards[verdict.label]:
             return ranked[0]
         return own or (card_id, order[0].heading)
 
