@@ -74,8 +74,8 @@ def _label_cards(spec: TriageFile, model: TriageModel | None) -> dict[str, set[s
     cards: dict[str, set[str]] = defaultdict(set)
     for rule in spec.rules:
         cards[rule.label].update(rule.cards.values())
-    for label, adult in spec.for_adults.items():
-        cards[label].update(v for v in (adult.zh, adult.en) if v)
+    for adult_label, adult in spec.for_adults.items():
+        cards[adult_label].update(v for v in (adult.zh, adult.en) if v)
     if model is not None:
         for row, name in enumerate(model.situations.classes):
             known = spec.situations.get(name)
