@@ -149,6 +149,15 @@ def test_a_safety_question_in_school_words_is_not_turned_away(real_assistant, qu
     assert answer.scope != "out_of_scope" and answer.sections
 
 
+def test_laughter_is_no_death_and_phone_habits_stay_a_safety_question(real_assistant) -> None:
+    """ "笑死我了" is a joke, not a death: no card, no section passed off as an answer
+    (its word 死 drew the suicide card). A child glued to short videos is still ours."""
+    joke = real_assistant.answer("笑死我了 这个视频太搞笑了", Preferences(audience="student"))
+    assert joke.card is None and not joke.confident
+    habit = real_assistant.answer("孩子天天刷短视频停不下来怎么办", Preferences(audience="parent"))
+    assert habit.confident and habit.sections
+
+
 @pytest.mark.parametrize(
     ("request_", "says"),
     [
