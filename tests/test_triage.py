@@ -155,6 +155,16 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("it smells like gas in here", "emergency", "card-gas-en"),
         ("洗澡洗了一个多小时 人晕在浴室里 家里用的是燃气热水器", "emergency", "card-gas-zh"),
         ("my son is missing, we have looked for an hour", "emergency", "card-missing-child-en"),
+        # told without the alarm words: a plan and letters; the smell of gas; the thing swallowed
+        # named before the verb; a small child into an adult's pills; a hot pan touched
+        ("cant do this anymore. wrote letters to my mum, i know how im going to do it", "crisis", "card-suicide-en"),
+        ("the hallway stinks of rotten eggs and the kids are inside", "emergency", "card-gas-en"),
+        ("he had a button battery in his hand and i think he swallowed it", "emergency", "card-poisoning-en"),
+        ("孩子把奶奶的药片翻出来吃了两颗", "emergency", "card-poisoning-zh"),
+        ("my 2 year old got into the pills on the nightstand", "emergency", "card-poisoning-en"),
+        ("she grabbed the hot pan handle, red burn on her palm, no blister", "emergency", "fa-burns-en"),
+        ("孩子吃东西卡住了 说不出话 脸憋红了", "emergency", "card-choking-zh"),
+        ("a pupil says her stepfather beats her and she is scared to go home", "disclosure", "violence-student-en"),
         # already out of the water: no draining water, check the breathing (not "reach, throw")
         ("孩子被捞上来了 嘴唇发紫没反应", "emergency", "card-after-rescue-zh"),
         ("we pulled her out of the pool and she isn't breathing", "emergency", "card-after-rescue-en"),

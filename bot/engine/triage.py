@@ -228,15 +228,16 @@ class Triager:
             if best is None or not _names_help(knowledge, best.text):
                 best = next((x for x in order if _names_help(knowledge, x.text)), card.sections[0])
             return card_id, best.heading
+        # a rule's card was written for its situation; the classifier's may be a near miss
+        ruled = verdict.rule != "classifier"
+        if mine is None and ruled and verdict.label == "emergency" and card.meta.kind != "card":
+            # a rule that names a guide for a danger now (a scald) means its first
+            # section, what to do this minute; search may rank "when to see a doctor",
+            # and nearness reads "no blister" as a blister
+            return card_id, card.sections[0].heading
         if mine is not None or not ranked or verdict.label not in ("emergency", "disclosure"):
             return card_id, (mine or order[0]).heading
         own = next(((d, h) for d, h in ranked if d == card_id), None)
-        # a rule's card was written for its situation; the classifier's may be a near miss
-        ruled = verdict.rule != "classifier"
-        if ruled and verdict.label == "emergency" and card.meta.kind != "card":
-            # a rule that names a guide for a danger now (a scald) means its first
-            # section, what to do this minute; search may rank "when to see a doctor"
-            return card_id, card.sections[0].heading
         if own is not None and (ruled or ranked.index(own) < OWN_CARD_WITHIN):
             return own
         near = ranked[: 1 if ruled else OWN_CARD_WITHIN]
