@@ -30,6 +30,7 @@ KNOWLEDGE = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
         ("孩子最近总穿长袖 是不是在自残", "parent"),
         ("我发现女儿胳膊上有好多划痕", "parent"),
         ("我今天看到儿子在网上搜怎么死", "parent"),
+        ("在女儿手腕上发现好几道划痕 她说是猫抓的", "parent"),  # only a parent speaks of a daughter's wrist
         ("怎么跟孩子聊自杀这个话题", "parent"),
         ("怎么判断孩子有没有自杀的念头", "parent"),
         ("My 14yo son told me tonight he has a plan", "parent"),

@@ -32,6 +32,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"我(今天|刚才|刚刚|昨晚)?(发现|看到|看见|注意到|听到|得知|怀疑)(了)?(儿子|女儿|闺女|孩子|娃)(?!们)|"
             r"(孩子|娃)他(爸|妈)|作为(家长|父母|妈妈|爸爸)|我是(家长|孩子的?(妈妈|爸爸|家长))|当(家长|父母)的|"
             r"(^|[，。,！？!?\s])(儿子|女儿|闺女)|^(孩子|娃|小孩|宝宝)|(问|跟|和|让|给|帮|带|陪|劝)(孩子|娃)(?!们)|"
+            # "在女儿手腕上发现…": only a parent speaks of a daughter's wrist
+            r"(在|把|给|替|帮|让|跟|和|带|陪|劝|看|发现)(儿子|女儿|闺女)(?!们)|"
             r"(判断|看出|察觉|留意|注意)(到)?(孩子|娃)(?!们)|"
             r"\bmy (son|daughter|kids?|child|children|toddler|baby|teen(ager)?|boy|girl|grand(son|daughter|child))\b|"
             r"\bmy \d{1,2}[- ]?(yo|y/o|years?[- ]old|yrs?[- ]old)\b"
