@@ -164,7 +164,9 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("my 2 year old got into the pills on the nightstand", "emergency", "card-poisoning-en"),
         ("she grabbed the hot pan handle, red burn on her palm, no blister", "emergency", "fa-burns-en"),
         ("孩子吃东西卡住了 说不出话 脸憋红了", "emergency", "card-choking-zh"),
-        ("a pupil says her stepfather beats her and she is scared to go home", "disclosure", "violence-student-en"),
+        ("a pupil says her stepfather beats her and she is scared to go home", "disclosure", "violence-domestic-en"),
+        ("my husband hits our son when he drinks", "disclosure", "violence-domestic-en"),
+        ("老公喝了酒就打儿子", "disclosure", "violence-domestic-zh"),
         # already out of the water: no draining water, check the breathing (not "reach, throw")
         ("孩子被捞上来了 嘴唇发紫没反应", "emergency", "card-after-rescue-zh"),
         ("we pulled her out of the pool and she isn't breathing", "emergency", "card-after-rescue-en"),
