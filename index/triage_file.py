@@ -23,6 +23,9 @@ class Rule(Strict):
     # the card's first section is the whole reply (a card written for the adult or the
     # friend who writes, in place of the words addressed to the person at risk)
     card_is_reply: bool = False
+    # which of the card's sections leads, counted from 1 (a collapse in the heat needs
+    # the heat guide's "heatstroke: call an ambulance", not its first, "feeling dizzy")
+    lead: int = Field(default=1, ge=1)
     patterns: list[str] = Field(min_length=1)
     unless: list[str] = Field(default_factory=list)
 
@@ -97,6 +100,11 @@ def load_triage_file(path: Path, knowledge: Knowledge) -> TriageFile:
             if card not in ids:
                 line = next((n for n, t in enumerate(raw.splitlines(), 1) if card in t), 1)
                 raise KnowledgeError(f"{path}:{line}: rule '{rule.id}' names unknown card '{card}'")
+            if rule.lead > len(knowledge.document(card).sections):
+                line = next((n for n, t in enumerate(raw.splitlines(), 1) if f"id: {rule.id}" in t), 1)
+                raise KnowledgeError(
+                    f"{path}:{line}: rule '{rule.id}' leads with section {rule.lead}; '{card}' has fewer"
+                )
     for name, situation in [*spec.situations.items(), *((f"for_adults.{k}", v) for k, v in spec.for_adults.items())]:
         for named in (situation.zh, situation.en):
             if named and named not in ids:

@@ -92,6 +92,10 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("card-suicide-zh", "card-missing", 1), encoding="utf-8")
     with pytest.raises(KnowledgeError, match=r"triage.yaml:.*unknown card 'card-missing'"):
         load_triage_file(path, load_knowledge(knowledge_copy))
+    path.write_text(path.read_text(encoding="utf-8").replace("card-missing", "card-suicide-zh", 1), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("lead: 2", "lead: 40", 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"triage.yaml:\d+: rule 'heat-collapse' leads with section 40"):
+        load_triage_file(path, load_knowledge(knowledge_copy))
     path.write_text("rules: [\n", encoding="utf-8")
     with pytest.raises(KnowledgeError, match=r"triage\.yaml:2: invalid YAML"):
         load_triage_file(path, load_knowledge(knowledge_copy))
@@ -167,6 +171,14 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("a pupil says her stepfather beats her and she is scared to go home", "disclosure", "violence-domestic-en"),
         ("my husband hits our son when he drinks", "disclosure", "violence-domestic-en"),
         ("老公喝了酒就打儿子", "disclosure", "violence-domestic-zh"),
+        ("小军跳下去了一直没浮上来 已经好一会儿了", "emergency", "card-drowning-rescue-zh"),
+        ("my son got swept downstream by the river current", "emergency", "card-drowning-en"),
+        ("军训站军姿的时候他突然晕倒了 身上滚烫", "emergency", "fa-heat-zh"),
+        ("she collapsed in the heat during the long run and is not responding", "emergency", "fa-heat-en"),
+        ("孩子摔了一跤磕到头 现在吐了两次 反应很慢", "emergency", "fa-minor-injuries-zh"),
+        ("he banged his head on the slide and has thrown up twice", "emergency", "fa-minor-injuries-en"),
+        ("那个网友现在就在我们学校门口等我", "emergency", "card-stranger-zh"),
+        ("a man i was chatting with online says he's outside the school gate", "emergency", "card-stranger-en"),
         # already out of the water: no draining water, check the breathing (not "reach, throw")
         ("孩子被捞上来了 嘴唇发紫没反应", "emergency", "card-after-rescue-zh"),
         ("we pulled her out of the pool and she isn't breathing", "emergency", "card-after-rescue-en"),
@@ -291,6 +303,20 @@ def test_a_card_search_ranked_first_stands_in_only_for_the_same_kind_of_danger()
     """An emergency the classifier read ("有人游过来救我 我能不能抱住他") never leads with
     the suicide card search ranked first."""
     assert _card_shown("card-stranger-zh", [_first("card-suicide-zh")]) == _first("card-stranger-zh")
+
+
+def test_a_rule_leads_with_the_section_it_names() -> None:
+    """A collapse in the heat is heatstroke: the heat guide's "call an ambulance, cool
+    them" section, not its first ("feeling dizzy, stop"); a rule's card that search did
+    not rank leads with that section, not the one nearness guessed."""
+    heat = TRIAGER.classify("军训时他突然晕倒了 身上发烫")
+    assert heat.rule == "heat-collapse"
+    assert TRIAGER.card_section(heat, "zh", KNOWLEDGE, None, [_first("card-injured-zh", 1)]) == _first("fa-heat-zh", 1)
+    head = TRIAGER.classify("孩子磕到头以后吐了两次")
+    shown = TRIAGER.card_section(
+        head, "zh", KNOWLEDGE, None, [], ["大出血：用干净的布直接按住伤口，布湿透了再加一层继续按"]
+    )
+    assert shown is not None and shown[1].startswith("孩子头撞了一下")
 
 
 def test_an_adults_crisis_card_shows_the_section_search_ranked_when_it_names_both_lines() -> None:

@@ -100,6 +100,7 @@ class Triager:
             name: [re.compile(p, re.IGNORECASE) for p in s.others] for name, s in spec.situations.items() if s.otherwise
         }
         self._label_cards = _label_cards(spec, model)
+        self._lead = {(r.id, card): r.lead for r in spec.rules for card in r.cards.values()}
 
     @classmethod
     def from_knowledge(cls, knowledge: Knowledge, model: TriageModel | None = None) -> "Triager":
@@ -230,11 +231,12 @@ class Triager:
             return card_id, best.heading
         # a rule's card was written for its situation; the classifier's may be a near miss
         ruled = verdict.rule != "classifier"
+        lead = card.sections[self._lead.get((verdict.rule or "", card_id), 1) - 1]
         if mine is None and ruled and verdict.label == "emergency" and card.meta.kind != "card":
-            # a rule that names a guide for a danger now (a scald) means its first
+            # a rule that names a guide for a danger now (a scald) means its lead
             # section, what to do this minute; search may rank "when to see a doctor",
             # and nearness reads "no blister" as a blister
-            return card_id, card.sections[0].heading
+            return card_id, lead.heading
         if mine is not None or not ranked or verdict.label not in ("emergency", "disclosure"):
             return card_id, (mine or order[0]).heading
         own = next(((d, h) for d, h in ranked if d == card_id), None)
@@ -248,7 +250,9 @@ class Triager:
         # only a card for the same kind of danger stands in for the triage card
         if cards[:1] == ranked[:1] and own is None and ranked[0][0] in self._label_cards[verdict.label]:
             return ranked[0]
-        return own or (card_id, order[0].heading)
+        # unranked, a rule's card leads with its lead section: nearness read "a kid
+        # collapsed and isn't breathing" as the bleeding section
+        return own or (card_id, (lead if ruled else order[0]).heading)
 
     def reply(
         self,
