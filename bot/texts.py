@@ -22,11 +22,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "traffic, mental health), ask me a specific question.",
     },
     "not_held": {
-        "zh": "这类信息我这里没有：我不推荐品牌和商品，也不知道各地具体的地点、时间、价格和报名办法，"
-        "请问学校、社区或当地的官方渠道。",
-        "en": "I don't have that kind of information: I don't recommend brands or products, and I don't know "
-        "local places, times, prices or how to sign up. Please ask your school, community or local official "
-        "channels.",
+        "zh": "这类信息我这里没有：我不推荐品牌和商品，不给药量（请按说明书或问医生、药师），也不知道各地具体的"
+        "地点、时间、价格和报名办法，请问学校、社区或当地的官方渠道。",
+        "en": "I don't have that kind of information: I don't recommend brands or products, I don't give medicine "
+        "doses (follow the leaflet or ask a doctor or pharmacist), and I don't know local places, times, prices or "
+        "how to sign up. Please ask your school, community or local official channels.",
     },
     "see_doctor": {
         "zh": "🩺 以上是安全常识，不能代替医生：孩子身体不舒服、症状加重或拿不准，请带去医院看医生。",

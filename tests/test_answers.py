@@ -158,6 +158,15 @@ def test_laughter_is_no_death_and_phone_habits_stay_a_safety_question(real_assis
     assert habit.confident and habit.sections
 
 
+def test_a_guess_is_never_an_urgent_card(real_assistant) -> None:
+    """Unsure and not urgent: the nearest section offered as a guess is a guide, never
+    a card for a danger now ("a murder-mystery party game" drew "your friend took pills")."""
+    question = "my friend and i are doing a murder mystery party game at the weekend, any ideas for the plot"
+    answer = real_assistant.answer(question, Preferences(audience="student"))
+    assert answer.verdict.label == "none" and answer.card is None
+    assert all(real_assistant.knowledge.document(d).meta.kind != "card" for d, _ in answer.sections)
+
+
 @pytest.mark.parametrize(
     ("request_", "says"),
     [
@@ -318,6 +327,8 @@ def test_a_request_for_a_brand_says_we_do_not_hold_it_and_offers_the_nearest(dia
     assert not traditional.confident and traditional.reply.startswith("这类信息我这里没有")
     english = dialogue.assistant.answer("how much does a child car seat cost", Preferences(audience="parent"))
     assert not english.confident and english.reply.startswith("I don't have that kind of information")
+    dose = dialogue.assistant.answer("孩子发烧38度5 退烧药吃几毫升", Preferences(audience="parent"))
+    assert not dose.confident and "不给药量" in dose.reply and "医生" in dose.reply
 
 
 def test_a_close_runner_up_is_named_under_the_answer_one_tap_away(dialogue: Dialogue) -> None:

@@ -250,7 +250,16 @@ def test_no_authored_question_reads_as_a_request_we_turn_away(key: str) -> None:
 
 @pytest.mark.parametrize(
     "request_",
-    ["最近哪个手机性价比高", "儿童安全座椅哪个牌子好", "游泳课多少钱", "which brand of helmet is best", "去哪里报名"],
+    [
+        "最近哪个手机性价比高",
+        "儿童安全座椅哪个牌子好",
+        "游泳课多少钱",
+        "which brand of helmet is best",
+        "去哪里报名",
+        # a dose is the leaflet's or the doctor's to give
+        "6岁发烧39度 美林喂几毫升",
+        "how many mg of paracetamol for a 30kg kid",
+    ],
 )
 def test_requests_for_what_we_do_not_hold_are_recognised(request_: str) -> None:
     knowledge = load_knowledge(REPO_KNOWLEDGE)

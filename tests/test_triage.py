@@ -212,6 +212,8 @@ def test_situations_get_their_own_card(message: str, label: str, card: str) -> N
         "没有他捣乱我们班会轻松很多",
         "I never wake up on time for school",
         "my phone is dead and i'm so bored",
+        "跑完八百米感觉要死了哈哈",
+        "下周消防演练 想模拟一个教室着火的情景",
     ],
 )
 def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None:

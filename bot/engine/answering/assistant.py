@@ -195,11 +195,22 @@ class Assistant:
             # that says so, when search agrees on its topic (a worried parent gets more
             # from it than from a topic menu; a poem request that lands near fireworks,
             # then near a lesson plan, gets neither). Never under an urgent card: there
-            # the card's steps are the answer.
+            # the card's steps are the answer. Nor is a card offered as a guess to a
+            # message triage let through: "a murder-mystery party game" drew "your friend
+            # took pills", then "a friend was sexually abused".
             scope = "unsure"
             if (not lead or verdict.label == "check") and self._agreed(result):
                 keys = self._keys(result)
-                nearest = next((k for k in keys if k not in skip and (not shown or self._beside(shown, k[0]))), None)
+                nearest = next(
+                    (
+                        k
+                        for k in keys
+                        if k not in skip
+                        and (not shown or self._beside(shown, k[0]))
+                        and not (verdict.label == "none" and self._is_card(k[0]))
+                    ),
+                    None,
+                )
                 chosen = [nearest] if nearest else []
         reply = self._compose(question, result, chosen, lang, lead, scope, verdict.label == "check", not_held, related)
         return Answer(question, verdict, result, reply, lang, tuple(chosen), audience, scope, shown, related)
