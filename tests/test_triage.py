@@ -179,6 +179,8 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("he banged his head on the slide and has thrown up twice", "emergency", "fa-minor-injuries-en"),
         ("那个网友现在就在我们学校门口等我", "emergency", "card-stranger-zh"),
         ("a man i was chatting with online says he's outside the school gate", "emergency", "card-stranger-en"),
+        ("地震了 整栋楼在晃 要不要坐电梯下去", "emergency", "hh-disaster-zh"),
+        ("the whole classroom is shaking right now, earthquake!", "emergency", "hh-disaster-en"),
         # already out of the water: no draining water, check the breathing (not "reach, throw")
         ("孩子被捞上来了 嘴唇发紫没反应", "emergency", "card-after-rescue-zh"),
         ("we pulled her out of the pool and she isn't breathing", "emergency", "card-after-rescue-en"),
@@ -214,6 +216,7 @@ def test_situations_get_their_own_card(message: str, label: str, card: str) -> N
         "my phone is dead and i'm so bored",
         "跑完八百米感觉要死了哈哈",
         "下周消防演练 想模拟一个教室着火的情景",
+        "下周学校搞地震演练 学生要怎么躲",
     ],
 )
 def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None:
