@@ -168,6 +168,9 @@ def test_small_talk_gets_a_short_friendly_reply(dialogue: Dialogue, store: Store
     [reply] = dialogue.handle(Incoming(CHAT, message))
     assert reply.text.startswith("😊") and len(reply.text) < 120
     assert store.counters("unanswered") == {}
+    # thanks in words are answered in their own language, an emoji in the chat's
+    english = message.isascii() and any(c.isalpha() for c in message)
+    assert ("Ask me" in reply.text) == english
 
 
 @pytest.mark.parametrize("blank", ["", "   ", "\n\t "])
