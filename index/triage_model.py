@@ -239,6 +239,11 @@ class TriageModel:
         situations = fit_linear(x[urgent], [examples[i].situation for i in urgent])
         return cls(labels, situations, label_shares(examples, situations.classes), examples_hash(examples))
 
+    def situations_of(self, label: str) -> tuple[str, ...]:
+        """The situations whose training examples carry that urgent label."""
+        column = self.shares[:, URGENT.index(label)]
+        return tuple(name for name, share in zip(self.situations.classes, column, strict=True) if share > 0)
+
     def predict(self, vector: np.ndarray, text: str) -> Reading:
         x = features(np.asarray(vector, dtype=np.float32).reshape(1, -1), [text])
         labels, situations = self.labels, self.situations

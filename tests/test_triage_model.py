@@ -31,6 +31,9 @@ class FixedModel:
     def __init__(self, urgent: float, label: str = "emergency", situation: str = "drowning") -> None:
         self.urgent, self.label, self.situation = urgent, label, situation
 
+    def situations_of(self, label: str) -> tuple[str, ...]:
+        return (self.situation,) if label == self.label else ()
+
     def predict(self, vector: np.ndarray, text: str) -> Reading:
         probs = np.array([1 - self.urgent if lab == "none" else self.urgent * (lab == self.label) for lab in LABELS])
         shares = np.array([[float(lab == self.label) for lab in URGENT]])

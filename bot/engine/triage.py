@@ -77,11 +77,9 @@ def _label_cards(spec: TriageFile, model: TriageModel | None) -> dict[str, set[s
     for adult_label, adult in spec.for_adults.items():
         cards[adult_label].update(v for v in (adult.zh, adult.en) if v)
     if model is not None:
-        for row, name in enumerate(model.situations.classes):
-            known = spec.situations.get(name)
-            for column, label in enumerate(URGENT):
-                if known and model.shares[row, column] > 0:
-                    cards[label].update(v for v in (known.zh, known.en) if v)
+        for label in URGENT:
+            for known in filter(None, map(spec.situations.get, model.situations_of(label))):
+                cards[label].update(v for v in (known.zh, known.en) if v)
     return cards
 
 
