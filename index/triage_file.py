@@ -61,6 +61,11 @@ class Situation(Strict):
     others: list[str] = Field(default_factory=list)
     otherwise: str | None = None
 
+    @property
+    def cards(self) -> dict[str, str]:
+        """The card's document by language, for the languages it has one in."""
+        return {lang: doc for lang, doc in (("zh", self.zh), ("en", self.en)) if doc}
+
     @field_validator("others")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:

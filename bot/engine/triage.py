@@ -75,11 +75,11 @@ def _label_cards(spec: TriageFile, model: TriageModel | None) -> dict[str, set[s
     for rule in spec.rules:
         cards[rule.label].update(rule.cards.values())
     for adult_label, adult in spec.for_adults.items():
-        cards[adult_label].update(v for v in (adult.zh, adult.en) if v)
+        cards[adult_label].update(adult.cards.values())
     if model is not None:
         for label in URGENT:
             for known in filter(None, map(spec.situations.get, model.situations_of(label))):
-                cards[label].update(v for v in (known.zh, known.en) if v)
+                cards[label].update(known.cards.values())
     return cards
 
 
@@ -144,7 +144,7 @@ class Triager:
         known = self._spec.situations.get(situation)
         if known and known.otherwise and not any(p.search(normalize(message)) for p in self._others[situation]):
             known = self._spec.situations[known.otherwise]  # the writer's own farewell
-        card = {k: v for k, v in (("zh", known.zh), ("en", known.en)) if v} if known else None
+        card = known.cards if known else None
         is_reply = bool(known and known.card_is_reply)
         logger.info("triage: %s (classifier)", label if found == "full" else "check")
         if found == "full":
@@ -188,7 +188,7 @@ class Triager:
         adult = self._spec.for_adults.get(verdict.label) if asker in ADULTS else None  # type: ignore[call-overload]
         if adult is None or (verdict.card_is_reply and verdict.rule != "classifier"):
             return verdict
-        card = {k: v for k, v in (("zh", adult.zh), ("en", adult.en)) if v}
+        card = adult.cards
         return Verdict(verdict.label, verdict.rule, card, adult.card_is_reply, verdict.suspected)
 
     def card_section(
