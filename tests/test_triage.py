@@ -216,8 +216,6 @@ def test_situations_get_their_own_card(message: str, label: str, card: str) -> N
         "my phone is dead and i'm so bored",
         "跑完八百米感觉要死了",
         "这周作业多到我要死了哈哈",
-        "下周消防演练 想模拟一个教室着火的情景",
-        "下周学校搞地震演练 学生要怎么躲",
     ],
 )
 def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None:
@@ -237,6 +235,9 @@ def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None
         "how do I know if the gas is leaking",
         "what's sextortion? the school sent an email about it",
         "裸聊敲诈是怎么回事",
+        # a drill stages the danger
+        "下周消防演练 想模拟一个厨房着火的场景",
+        "下周地震演练 听到广播说地震了学生要怎么躲",
     ],
 )
 def test_look_alikes_of_an_emergency_rule_are_not_caught_by_it(message: str) -> None:
