@@ -24,8 +24,10 @@ class Rule(Strict):
     # friend who writes, in place of the words addressed to the person at risk)
     card_is_reply: bool = False
     # which of the card's sections leads, counted from 1 (a collapse in the heat needs
-    # the heat guide's "heatstroke: call an ambulance", not its first, "feeling dizzy")
-    lead: int = Field(default=1, ge=1)
+    # the heat guide's "heatstroke: call an ambulance", not its first, "feeling dizzy");
+    # unset, search and nearness choose among a card's sections, and a guide leads with
+    # its first
+    lead: int | None = Field(default=None, ge=1)
     patterns: list[str] = Field(min_length=1)
     unless: list[str] = Field(default_factory=list)
 
@@ -105,7 +107,7 @@ def load_triage_file(path: Path, knowledge: Knowledge) -> TriageFile:
             if card not in ids:
                 line = next((n for n, t in enumerate(raw.splitlines(), 1) if card in t), 1)
                 raise KnowledgeError(f"{path}:{line}: rule '{rule.id}' names unknown card '{card}'")
-            if rule.lead > len(knowledge.document(card).sections):
+            if rule.lead and rule.lead > len(knowledge.document(card).sections):
                 line = next((n for n, t in enumerate(raw.splitlines(), 1) if f"id: {rule.id}" in t), 1)
                 raise KnowledgeError(
                     f"{path}:{line}: rule '{rule.id}' leads with section {rule.lead}; '{card}' has fewer"

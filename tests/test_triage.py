@@ -189,6 +189,26 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("网友拿我的裸照威胁我 不给钱就发给我爸妈", "disclosure", "ps-sextortion-zh"),
         ("网友说要我转钱不然就把视频发到班级群", "disclosure", "ps-sextortion-zh"),
         ("someone says they'll post my private pics unless i send gift cards", "disclosure", "ps-sextortion-en"),
+        ("her ex has her nudes and says he'll share them unless she sends more", "disclosure", "ps-sextortion-en"),
+        # face down in water is drowned until shown otherwise: the after-rescue card
+        ("宝宝栽进洗澡盆里 脸朝下 抱起来软软的", "emergency", "card-after-rescue-zh"),
+        ("found my toddler face down in the paddling pool", "emergency", "card-after-rescue-en"),
+        # down on the track and not responding: compressions and the AED
+        ("体测跑完800米 一个女生倒在跑道边 怎么叫都没反应", "emergency", "fa-collapse-aed-zh"),
+        ("a boy collapsed on the football pitch and is not responding", "emergency", "fa-collapse-aed-en"),
+        # a beating seen by the writer, now
+        ("操场角落有个同学正在被几个人围着打", "emergency", "card-beaten-now-zh"),
+        ("some older kids are beating up a boy behind the gym", "emergency", "card-beaten-now-en"),
+        ("他书包里藏着一把刀 说放学让那几个人后悔", "emergency", "card-threat-zh"),
+        ("he showed me a knife in his locker and said they'll be sorry tomorrow", "emergency", "card-threat-en"),
+        ("在超市找不到我儿子了", "emergency", "card-missing-child-zh"),
+        ("监控拍到孩子被一个陌生女人抱走了", "emergency", "card-missing-child-zh"),
+        ("my daughter said her tutor makes her touch him", "disclosure", "card-sexual-abuse-en"),
+        # locked or thrown out of home; injuries explained away
+        ("我妈把我赶出家门了 现在在楼道里", "disclosure", "violence-domestic-zh"),
+        ("my stepdad locked me out of the house all night", "disclosure", "violence-domestic-en"),
+        ("班上一个孩子背上总有伤痕 问就说是自己磕的", "disclosure", "violence-domestic-zh"),
+        ("a pupil has burns on his hands and says he fell on the stove", "disclosure", "violence-domestic-en"),
     ],
 )
 def test_situations_get_their_own_card(message: str, label: str, card: str) -> None:
@@ -238,6 +258,11 @@ def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None
         # a drill stages the danger
         "下周消防演练 想模拟一个厨房着火的场景",
         "下周地震演练 听到广播说地震了学生要怎么躲",
+        "下周防溺水班会想搞个情景演练 演有人掉进河里",
+        "planning a water-safety lesson with a role play of someone falling in the river",
+        # a scare that is over: the guide answers
+        "上周孩子吃葡萄噎了一下 后来咳出来就没事了 海姆立克怎么做",
+        "my son choked on popcorn last month and was fine, how do we prevent it",
     ],
 )
 def test_look_alikes_of_an_emergency_rule_are_not_caught_by_it(message: str) -> None:
@@ -324,6 +349,10 @@ def test_a_rule_leads_with_the_section_it_names() -> None:
         head, "zh", KNOWLEDGE, None, [], ["大出血：用干净的布直接按住伤口，布湿透了再加一层继续按"]
     )
     assert shown is not None and shown[1].startswith("孩子头撞了一下")
+    # a card's named section beats the one search ranked: the witness is no victim
+    seen = TRIAGER.classify("some older kids are beating up a boy behind the gym")
+    victim = _first("card-beaten-now-en")
+    assert TRIAGER.card_section(seen, "en", KNOWLEDGE, None, [victim]) == _first("card-beaten-now-en", 2)
 
 
 def test_an_adults_crisis_card_shows_the_section_search_ranked_when_it_names_both_lines() -> None:

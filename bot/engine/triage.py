@@ -152,12 +152,16 @@ class Triager:
         return Verdict("check", "classifier", card, is_reply, suspected=label)
 
     def _by_rules(self, message: str) -> Verdict:
-        text = normalize(message).lower()
+        """A rule fires on the message with its framing spans blanked out; its `unless`
+        reads the whole message, framing included ("防溺水班会…情景演练" is a drill
+        even where the lesson words were blanked)."""
+        whole = normalize(message).lower()
+        text = whole
         for pattern in self._ignore:
             text = pattern.sub(" ", text)
         for rule in self._rules:
             if any(p.search(text) for p in self._compiled[rule.id]) and not any(
-                p.search(text) for p in self._unless[rule.id]
+                p.search(whole) for p in self._unless[rule.id]
             ):
                 logger.info("triage: %s", rule.label)
                 return Verdict(rule.label, rule.id, rule.cards or None, rule.card_is_reply)
@@ -229,11 +233,14 @@ class Triager:
             return card_id, best.heading
         # a rule's card was written for its situation; the classifier's may be a near miss
         ruled = verdict.rule != "classifier"
-        lead = card.sections[self._lead.get((verdict.rule or "", card_id), 1) - 1]
-        if mine is None and ruled and verdict.label == "emergency" and card.meta.kind != "card":
-            # a rule that names a guide for a danger now (a scald) means its lead
-            # section, what to do this minute; search may rank "when to see a doctor",
-            # and nearness reads "no blister" as a blister
+        named = self._lead.get((verdict.rule or "", card_id))
+        lead = card.sections[(named or 1) - 1]
+        if mine is None and ruled and (named or (verdict.label == "emergency" and card.meta.kind != "card")):
+            # a rule that names its section knows the scene better than search: the
+            # witness of a beating gets the witness's steps, not the victim's; a rule
+            # that names a guide for a danger now (a scald) means its lead section,
+            # what to do this minute; search may rank "when to see a doctor", and
+            # nearness reads "no blister" as a blister
             return card_id, lead.heading
         if mine is not None or not ranked or verdict.label not in ("emergency", "disclosure"):
             return card_id, (mine or order[0]).heading

@@ -20,7 +20,11 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"作为(班主任|老师|教师)|当(班主任|老师)的|学生家长反映|给学生上|班会课|全班学生|"
             # who reads a pupil's journal and weighs calling the parents: the teacher
             r"学生的?(周记|作文|日记|随笔|作业本)|(我|还是)(要|该|想|得)?(先|直接)?(通知|联系|告知)(他|她|学生)?的?(家长|父母)|"
-            r"\bmy (students?|pupils?|class)\b|\bi('m| am) an? (teacher|head ?teacher|form tutor)\b|"
+            # "a guy in my class" is as often a pupil as a teacher; teaching a class, or
+            # "a 9 year old in my class", is the adult
+            r"\bmy (students?|pupils?)\b|\b(teach(ing)?|tak(e|ing)|bring(ing)?|lead(ing)?|prepar(e|ing)) my class\b|"
+            r"\b(an?|one|this) \d{1,2}[- ]?(yo|year[- ]old)\b[^.?!]{0,10}\bin my class\b|"
+            r"\bi('m| am) an? (teacher|head ?teacher|form tutor)\b|"
             r"\bas an? (teacher|educator)\b|\bone of my students\b|\bi teach\b)",
             re.IGNORECASE,
         ),
