@@ -54,6 +54,9 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
+WORDS = re.compile(r"[A-Za-z\u4e00-\u9fff]")  # a message with words has a language of its own
+
+
 def detect_lang(text: str) -> str:
     """'zh' when the text has Chinese characters in any real share, else 'en'."""
     cjk = len(_CJK.findall(text))

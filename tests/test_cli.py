@@ -87,6 +87,14 @@ def test_each_label_through_ask_json(run_cli, real_env, message: str, label: str
     assert all(n in row["reply"] for n in numbers)
 
 
+@pytest.mark.parametrize(("message", "english"), [("你好", False), ("谢谢 很有用", False), ("thanks!", True)])
+def test_small_talk_through_ask_is_the_friendly_line(run_cli, real_env, message: str, english: bool) -> None:
+    """`ask`, the API and the chat say the same: thanks is no out-of-scope question."""
+    row = json.loads(run_cli("ask", "--json", message).out)
+    assert row["reply"].startswith("😊") and ("Ask me" in row["reply"]) == english
+    assert row["triage"] == "none" and row["confident"] is False
+
+
 def test_off_topic_question_is_answered_honestly(run_cli, real_env) -> None:
     row = json.loads(run_cli("ask", "--json", "红烧肉怎么做才好吃").out)
     assert row["confident"] is False

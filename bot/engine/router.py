@@ -9,7 +9,6 @@ and button kinds it answers. Button data is short and self-describing
 ("doc:drowning-parent-zh"), encoded and decoded in `bot.engine.callbacks` (which checks
 Telegram's 64 bytes), so no conversation state has to survive between steps."""
 
-import re
 from functools import partial
 
 from bot.engine.answering.assistant import Assistant
@@ -29,10 +28,8 @@ from bot.reminders.book import ReminderBook
 from bot.store import Store
 from bot.store.records import Profile
 from bot.texts import interface_language, text
-from index.text import detect_lang
 
 FEATURES: tuple[type[Feature], ...] = (Onboarding, Browsing, Questions, Subscriptions, Admin, Quiz, Lessons)
-_WORDS = re.compile(r"[A-Za-z\u4e00-\u9fff]")  # a message with words has a language of its own
 
 __all__ = [
     "DEFAULT_ROLE",
@@ -83,10 +80,6 @@ class Dialogue(Onboarding, Browsing, Questions, Subscriptions, Admin, Quiz, Less
             return route(ctx, args.strip())
         if not message:  # a blank message is not a question: say how to ask
             return self._help(ctx)
-        if self.assistant.triager.is_small_talk(incoming.text):
-            # thanks in words is answered in their language, as a question is; "👍" in the chat's
-            lang = detect_lang(message) if _WORDS.search(message) else ctx.lang
-            return [Reply(text("small_talk", lang), ((self._hotlines_button(lang),),))]
         return self._question(ctx, incoming.text)
 
     def _unknown_press(self, ctx: Context, press: Press) -> list[Reply]:

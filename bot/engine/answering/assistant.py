@@ -22,7 +22,7 @@ from index.errors import BadInputError, KnowledgeError
 from index.knowledge import Knowledge, load_knowledge
 from index.quizzes import Quizzes, load_quizzes
 from index.search import CONFIDENT_QUESTION
-from index.text import detect_lang, normalize
+from index.text import WORDS, detect_lang, normalize
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class Answer:
     lang: str
     sections: tuple[tuple[str, str], ...] = ()  # (document, heading) the reply shows, in order
     audience: str | None = None  # who the reply speaks to: from the question, else the profile
-    scope: str = "answer"  # "answer", "unsure" (nearest sections offered) or "out_of_scope"
+    scope: str = "answer"  # "answer", "unsure" (nearest sections offered), "out_of_scope" or "small_talk"
     card: tuple[str, str] | None = None  # (document, heading) of the card section the reply leads with
     related: tuple[str, str] | None = None  # a close runner-up section, named in one line under the answer
 
@@ -123,6 +123,12 @@ class Assistant:
         if not question.strip():
             raise BadInputError("empty question: type what you want to ask")
         prefs = prefs or Preferences()
+        if self.triager.is_small_talk(question):
+            # thanks, hello, ok: a friendly line in the message's language ("👍" in the
+            # one asked for), the same from every channel; nothing to triage or search
+            said = detect_lang(question) if WORDS.search(question) else prefs.lang or detect_lang(question)
+            empty = SearchResult(question, [], False, False, 0.0)
+            return Answer(question, NONE, empty, text("small_talk", said), said, scope="small_talk")
         profile = prefs.audience
         lang = prefs.lang or detect_lang(question)
         asker = who_is_asking(question)

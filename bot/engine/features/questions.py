@@ -12,15 +12,18 @@ from bot.engine.triage import SEVERITY, Verdict
 from bot.texts import text
 from index import Preferences
 from index.knowledge import Document
-from index.text import detect_lang
+from index.text import WORDS, detect_lang
 
 
 class Questions(Feature):
     def _question(self, ctx: Context, question: str) -> list[Reply]:
         profile = ctx.profile
-        lang = detect_lang(question) if question.strip() else ctx.lang
+        # a message with words is answered in its language; "👍" in the chat's
+        lang = detect_lang(question) if WORDS.search(question) else ctx.lang
         prefs = Preferences(audience=profile.role or DEFAULT_ROLE, grade=profile.grade, lang=lang)
         answer = self.assistant.answer(question, prefs, previous=self.turns.recall(profile.chat_id))
+        if answer.scope == "small_talk":
+            return [Reply(answer.reply, ((self._hotlines_button(lang),),))]
         self._count(answer)
         if answer.kept:
             self.turns.remember(profile.chat_id, *answer.kept, answer.audience or DEFAULT_ROLE)
