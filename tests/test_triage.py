@@ -203,6 +203,7 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("he showed me a knife in his locker and said they'll be sorry tomorrow", "emergency", "card-threat-en"),
         ("在超市找不到我儿子了", "emergency", "card-missing-child-zh"),
         ("监控拍到孩子被一个陌生女人抱走了", "emergency", "card-missing-child-zh"),
+        ("闺女写了封信说再也不回这个家 手机一直打不通", "emergency", "card-missing-child-zh"),
         ("my daughter said her tutor makes her touch him", "disclosure", "card-sexual-abuse-en"),
         # locked or thrown out of home; injuries explained away
         ("我妈把我赶出家门了 现在在楼道里", "disclosure", "violence-domestic-zh"),
@@ -263,6 +264,7 @@ def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None
         # a scare that is over: the guide answers
         "上周孩子吃葡萄噎了一下 后来咳出来就没事了 海姆立克怎么做",
         "my son choked on popcorn last month and was fine, how do we prevent it",
+        "被狗咬破皮出血了 那狗打过疫苗 还要打针吗",
     ],
 )
 def test_look_alikes_of_an_emergency_rule_are_not_caught_by_it(message: str) -> None:
