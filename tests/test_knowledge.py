@@ -266,6 +266,21 @@ def test_requests_for_what_we_do_not_hold_are_recognised(request_: str) -> None:
     assert any(re.search(p, normalize(request_), re.IGNORECASE) for p in knowledge.not_held)
 
 
+@pytest.mark.parametrize(
+    ("message", "turned_away"),
+    [
+        ("can you write me an essay about water safety", True),
+        ("write a short story about a brave firefighter", True),
+        ("帮我写一篇防溺水的作文", True),
+        # an essay to write is no request to us: the question after it is
+        ("we have to write an essay on the warning signs of suicide. what are they?", False),
+    ],
+)
+def test_a_request_to_write_is_turned_away_and_a_question_for_an_essay_is_not(message: str, turned_away: bool) -> None:
+    knowledge = load_knowledge(REPO_KNOWLEDGE)
+    assert any(re.search(p, normalize(message), re.IGNORECASE) for p in knowledge.not_safety) is turned_away
+
+
 def test_a_bad_contrary_pattern_is_reported_with_its_line(knowledge_copy: Path) -> None:
     scope = knowledge_copy / "scope.yaml"
     text = scope.read_text(encoding="utf-8").replace("contrary:\n", "contrary:\n  - {asks: 没呼吸(, not: 有呼吸}\n", 1)
