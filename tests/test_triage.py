@@ -204,6 +204,11 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("在超市找不到我儿子了", "emergency", "card-missing-child-zh"),
         ("监控拍到孩子被一个陌生女人抱走了", "emergency", "card-missing-child-zh"),
         ("闺女写了封信说再也不回这个家 手机一直打不通", "emergency", "card-missing-child-zh"),
+        # the writer's own overdose is a crisis, whatever "why" follows it
+        ("我刚吞了一整瓶药 头好晕 也不知道为什么要说这个", "crisis", "card-suicide-zh"),
+        ("i just swallowed a whole pack of painkillers", "crisis", "card-suicide-en"),
+        ("同学在走廊里突然倒下 全身抽 嘴里有白沫", "emergency", "card-seizure-zh"),
+        ("my daughter is convulsing and her eyes rolled back", "emergency", "card-seizure-en"),
         ("my daughter said her tutor makes her touch him", "disclosure", "card-sexual-abuse-en"),
         # locked or thrown out of home; injuries explained away
         ("我妈把我赶出家门了 现在在楼道里", "disclosure", "violence-domestic-zh"),
@@ -265,6 +270,8 @@ def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None
         "上周孩子吃葡萄噎了一下 后来咳出来就没事了 海姆立克怎么做",
         "my son choked on popcorn last month and was fine, how do we prevent it",
         "被狗咬破皮出血了 那狗打过疫苗 还要打针吗",
+        "网又抽风了 一直掉线",
+        "孩子去年高热惊厥过一次 打疫苗要注意什么",
     ],
 )
 def test_look_alikes_of_an_emergency_rule_are_not_caught_by_it(message: str) -> None:
