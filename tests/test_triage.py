@@ -209,6 +209,8 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("i just swallowed a whole pack of painkillers", "crisis", "card-suicide-en"),
         ("同学在走廊里突然倒下 全身抽 嘴里有白沫", "emergency", "card-seizure-zh"),
         ("my daughter is convulsing and her eyes rolled back", "emergency", "card-seizure-en"),
+        ("外婆吃饭时突然嘴歪了 筷子都拿不住", "emergency", "card-injured-zh"),
+        ("my grandma's face is drooping and her words come out slurred", "emergency", "card-injured-en"),
         ("my daughter said her tutor makes her touch him", "disclosure", "card-sexual-abuse-en"),
         # locked or thrown out of home; injuries explained away
         ("我妈把我赶出家门了 现在在楼道里", "disclosure", "violence-domestic-zh"),
@@ -272,6 +274,7 @@ def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None
         "被狗咬破皮出血了 那狗打过疫苗 还要打针吗",
         "网又抽风了 一直掉线",
         "孩子去年高热惊厥过一次 打疫苗要注意什么",
+        "表情包里那只嘴歪的猫笑死我了",
     ],
 )
 def test_look_alikes_of_an_emergency_rule_are_not_caught_by_it(message: str) -> None:
@@ -362,6 +365,9 @@ def test_a_rule_leads_with_the_section_it_names() -> None:
     seen = TRIAGER.classify("some older kids are beating up a boy behind the gym")
     victim = _first("card-beaten-now-en")
     assert TRIAGER.card_section(seen, "en", KNOWLEDGE, None, [victim]) == _first("card-beaten-now-en", 2)
+    stroke = TRIAGER.classify("外婆吃饭时突然嘴歪了 筷子都拿不住")
+    bleeding = _first("card-injured-zh", 1)
+    assert TRIAGER.card_section(stroke, "zh", KNOWLEDGE, None, [bleeding]) == _first("card-injured-zh", 3)
 
 
 def test_an_adults_crisis_card_shows_the_section_search_ranked_when_it_names_both_lines() -> None:
