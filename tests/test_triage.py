@@ -438,3 +438,12 @@ def test_a_rule_naming_a_guide_for_a_danger_now_leads_with_its_first_section() -
     lead = TRIAGER.reply(verdict, "zh", KNOWLEDGE, None, ranked)
     assert lead.section == (guide.meta.id, guide.sections[0].heading)
     assert lead.text is not None and "流动" in lead.text and "120" in lead.text
+
+
+def test_a_scald_is_answered_with_the_cooling_steps_not_the_emergency_banner() -> None:
+    """The steps name the ambulance for a bad burn; "police 110, fire 119" above them
+    only frightens the parent of a scalded hand."""
+    verdict = TRIAGER.classify("孩子被开水烫了")
+    lead = TRIAGER.reply(verdict, "zh", KNOWLEDGE).text
+    assert lead is not None and not lead.startswith("⚠️") and lead.startswith("刚被开水")
+    assert "120" in lead
