@@ -210,6 +210,9 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("同学在走廊里突然倒下 全身抽 嘴里有白沫", "emergency", "card-seizure-zh"),
         ("my daughter is convulsing and her eyes rolled back", "emergency", "card-seizure-en"),
         ("外婆吃饭时突然嘴歪了 筷子都拿不住", "emergency", "card-injured-zh"),
+        # asked for photos by someone met online: the children's "don't send, tell a parent"
+        ("游戏里认识的姐姐让我拍几张自拍发给她 还说要送我皮肤", "disclosure", "ps-student-zh"),
+        ("someone i met on tiktok keeps asking me for pics", "disclosure", "ps-student-en"),
         ("my grandma's face is drooping and her words come out slurred", "emergency", "card-injured-en"),
         ("my daughter said her tutor makes her touch him", "disclosure", "card-sexual-abuse-en"),
         # locked or thrown out of home; injuries explained away
@@ -275,6 +278,7 @@ def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None
         "网又抽风了 一直掉线",
         "孩子去年高热惊厥过一次 打疫苗要注意什么",
         "表情包里那只嘴歪的猫笑死我了",
+        "怎么教孩子不给网友发照片",
     ],
 )
 def test_look_alikes_of_an_emergency_rule_are_not_caught_by_it(message: str) -> None:
