@@ -299,6 +299,22 @@ def test_a_child_still_missing_is_never_answered_with_what_to_do_once_found(real
     assert "110" in answer.reply
 
 
+@pytest.mark.parametrize(
+    ("question", "never"),
+    [
+        ("孩子在学校被同学欺负了 我该怎么办", "自己的孩子欺负了别人"),
+        ("the school says my son bullies other kids, what do we do", "Your child is being bullied"),
+        ("孩子在外面玩 有陌生人要把他带走 孩子应该怎么做", "孩子不见了"),
+    ],
+)
+def test_a_question_in_one_state_is_never_answered_for_the_other(real_assistant, question: str, never: str) -> None:
+    """A bullied child's parent never reads what to do when one's own child bullies (nor
+    the other way round); what a child should do is never "a child is missing"."""
+    answer = real_assistant.answer(question, Preferences(audience="parent"))
+    shown = [h for _, h in ([answer.card] if answer.card else []) + list(answer.sections)]
+    assert shown and not [h for h in shown if h.startswith(never)]
+
+
 def test_a_card_search_ranks_first_answers_alone_and_names_its_runner_up(dialogue: Dialogue) -> None:
     """Someone in danger gets one screen: when search ranks the card section first, no
     second section follows it; a close runner-up is only named, with a button."""

@@ -203,6 +203,7 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("he showed me a knife in his locker and said they'll be sorry tomorrow", "emergency", "card-threat-en"),
         ("在超市找不到我儿子了", "emergency", "card-missing-child-zh"),
         ("监控拍到孩子被一个陌生女人抱走了", "emergency", "card-missing-child-zh"),
+        ("有个不认识的人把我女儿拉上车了", "emergency", "card-missing-child-zh"),
         ("闺女写了封信说再也不回这个家 手机一直打不通", "emergency", "card-missing-child-zh"),
         # the writer's own overdose is a crisis, whatever "why" follows it
         ("我刚吞了一整瓶药 头好晕 也不知道为什么要说这个", "crisis", "card-suicide-zh"),
@@ -279,6 +280,8 @@ def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None
         "孩子去年高热惊厥过一次 打疫苗要注意什么",
         "表情包里那只嘴歪的猫笑死我了",
         "怎么教孩子不给网友发照片",
+        "要是有陌生人硬拉孩子走 孩子应该怎么做",
+        "what should my 6 year old do if a stranger tries to take him",
     ],
 )
 def test_look_alikes_of_an_emergency_rule_are_not_caught_by_it(message: str) -> None:
