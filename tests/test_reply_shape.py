@@ -124,6 +124,8 @@ def test_a_turn_is_forgotten_after_a_few_minutes_and_by_forget() -> None:
         ("孩子被生锈的铁钉扎了要打破伤风吗，伤口要怎么洗", 2),
         ("我儿子12岁，暑假想去河里游泳怎么办", 1),
         ("班上好几个人起外号孤立我 我该告诉谁", 1),  # "好几个" asks nothing
+        ("how old must he be to ride an e-bike here, and does he need a helmet?", 2),
+        ("my son and his friend want to swim in the river, is that safe?", 1),
     ],
 )
 def test_two_questions_in_one_message_are_split_and_one_is_not(message: str, parts: int) -> None:

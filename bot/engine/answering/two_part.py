@@ -13,7 +13,9 @@ from index.text import normalize
 _SPLIT = re.compile(
     r"(?<=[?？])\s*|[;；]\s*|\s*(?:还有|另外|以及|同时还想问|顺便问一下|顺便问下|顺便)\s*|"
     r"(?<=[\u4e00-\u9fff])\s*[，,]\s*|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|"
-    r"\s+(?:and also|and what|and how|also,?)\s+",
+    r"\s+(?:and also|and what|and how|also,?)\s+|"
+    # ", and does he need a helmet?": a second question joined by "and"
+    r",\s*and\s+(?=(?:does|do|is|are|can|should|will|would|could|when|where|why|which)\b)",
     re.IGNORECASE,
 )
 _QUESTION = re.compile(
