@@ -227,12 +227,12 @@ class Assistant:
         """Search, without the sections whose heading says the opposite of the
         question's state (knowledge/scope.yaml `contrary`): embeddings read "没呼吸" and
         "有呼吸但叫不醒" as one thing, and the two need opposite first aid."""
-        result = self.index.search(query, top_k=top_k, prefs=prefs, today=day, vector=vector)
         text = normalize(question)
         against = [n for a, n in self._contrary if a.search(text)]
-        if not against:
-            return result
-        hits = [h for h in result.hits if not any(n.search(h.chunk.section) for n in against)]
+        # the sections removed leave room: `top_k` is what the caller gets
+        extra = 5 if against else 0
+        result = self.index.search(query, top_k=top_k + extra, prefs=prefs, today=day, vector=vector)
+        hits = [h for h in result.hits if not any(n.search(h.chunk.section) for n in against)][:top_k]
         return replace(result, hits=hits, confident=result.confident and bool(hits))
 
     def _embed(self, text: str) -> np.ndarray | None:
