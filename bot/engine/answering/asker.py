@@ -53,6 +53,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(我(妈|爸|爸妈|父母|家长|老师|们老师|班主任|同学|同桌|室友)|我(今年|才)?\d{1,2}岁|我(上|读)(小学|初|高|[一二三四五六]年级)|"
             r"我们(班|学校)(有人|同学)|我被[^，。,.]{0,8}(性侵|强奸|强暴|猥亵|侵犯|摸|打|揍|欺负|勒索|威胁|霸凌)|"
             r"不敢(告诉|跟)(妈妈|爸爸|爸妈|父母|家里|老师)|"
+            # "爸爸又把我锁在门外", "dad locked me outside": only the child says it of a parent
+            r"(爸|妈|父亲|母亲|继父|继母|后爸|后妈)[^，。,.]{0,6}(把我|打我|骂我|揍我|锁我|关我|赶我)|"
+            r"\b(dad|mom|mum|father|mother|stepdad|stepmom|stepfather|stepmother|parents)\b[^.?!]{0,12}"
+            r"\b(locked|kicked|threw|hit|hits|beat|beats|hurt|hurts|slapped|punched)\s+me\b|"
             r"\bi (was|got|am being|'m being) (raped|molested|touched|beaten|bullied|hit|threatened)\b|"
             r"\bmy (mom|mum|dad|parents?|teacher|classmates?|friends?|bf|gf)\b|"
             r"\bi('m| am) (\d{1,2}|in (grade|year) \d+)\b|\bat my school\b)",
