@@ -273,7 +273,7 @@ def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None
         "下周防溺水班会想搞个情景演练 演有人掉进河里",
         "planning a water-safety lesson with a role play of someone falling in the river",
         # a scare that is over: the guide answers
-        "上周孩子吃葡萄噎了一下 后来咳出来就没事了 海姆立克怎么做",
+        "上周孩子吃葡萄噎住了 后来咳出来就没事了 海姆立克怎么做",
         "my son choked on popcorn last month and was fine, how do we prevent it",
         "被狗咬破皮出血了 那狗打过疫苗 还要打针吗",
         "网又抽风了 一直掉线",
