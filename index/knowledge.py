@@ -360,8 +360,8 @@ def _split_sections(meta: FrontMatter, body: list[str], first_line: int) -> list
 def _with_section_meta(section: Section, meta: FrontMatter, path: Path, problems: list[Problem]) -> Section:
     """Move a section's `<!-- questions: [...]  sources: [2] -->` block out of its text
     into fields, checking it: 3 to 8 non-empty questions, sources numbered from 1 within
-    the document's own list. Every section needs one: its questions are how people's
-    own words find it."""
+    the document's own list, and named whenever the document has more than one. Every
+    section needs a block: its questions are how people's own words find it."""
     match = _SECTION_META.match(section.text)
     if match is None:
         problems.append(
@@ -392,6 +392,12 @@ def _with_section_meta(section: Section, meta: FrontMatter, path: Path, problems
             Problem(path, line, f"sources: expected numbers from 1 to {len(meta.sources)} (the front matter's list)")
         )
         numbers = []
+    elif not numbers and len(meta.sources) > 1:
+        # with one source the citation is never in doubt; with several, a section left
+        # to the first cited a chickenpox notice under a flu answer
+        problems.append(
+            Problem(path, line, f"sources: the document has {len(meta.sources)} sources; name this section's own")
+        )
     audiences = data.get("audiences") or []
     if not isinstance(audiences, list) or not set(audiences) <= set(meta.audiences):
         problems.append(Problem(path, line, f"audiences: expected some of the document's own {list(meta.audiences)}"))

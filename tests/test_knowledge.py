@@ -186,6 +186,16 @@ def test_a_section_without_its_questions_is_refused(knowledge_copy: Path) -> Non
     assert any("section '没有问题的小节' has no <!-- questions" in e for e in _errors(knowledge_copy))
 
 
+def test_a_section_of_a_document_with_several_sources_names_its_own(knowledge_copy: Path) -> None:
+    two = "  - issuer: 教育部\n    title: 测试来源\n  - issuer: 应急管理部\n    title: 第二个来源\n"
+    text = GOOD.format(id="two-sources", extra="").replace("  - issuer: 教育部\n    title: 测试来源\n", two)
+    _write(knowledge_copy, "two-sources.md", text)
+    assert any("two-sources.md:18: sources: the document has 2 sources" in e for e in _errors(knowledge_copy))
+    named = text.replace("<!-- questions:", "<!--\nquestions:").replace("注意啥] -->", "注意啥]\nsources: [2]\n-->")
+    _write(knowledge_copy, "two-sources.md", named)
+    assert not [e for e in _errors(knowledge_copy) if "two-sources.md" in e]
+
+
 def test_related_ids_must_exist(knowledge_copy: Path) -> None:
     _write(knowledge_copy, "rel.md", GOOD.format(id="rel", extra="related: [no-such-doc]\n"))
     assert any("rel.md:13: related id 'no-such-doc' does not exist" in e for e in _errors(knowledge_copy))
