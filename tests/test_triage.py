@@ -221,6 +221,33 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("my stepdad locked me out of the house all night", "disclosure", "violence-domestic-en"),
         ("班上一个孩子背上总有伤痕 问就说是自己磕的", "disclosure", "violence-domestic-zh"),
         ("a pupil has burns on his hands and says he fell on the stove", "disclosure", "violence-domestic-en"),
+        # told as scenes: someone down where gas smells; an appliance by someone down; the
+        # lamp swinging; someone else outside a railing; a stepfather at the door; a
+        # transfer about to be made; a hot pot knocked over; a child pushed into a car
+        ("推开门一股煤气味 奶奶倒在厨房地上", "emergency", "card-gas-zh"),
+        ("the kitchen smells of gas and my dad collapsed", "emergency", "card-gas-en"),
+        ("弟弟拿着充电器玩 现在躺在地上没反应", "emergency", "card-electric-shock-zh"),
+        (
+            "my sister dropped the hair dryer in the bath and is lying in the tub not moving",
+            "emergency",
+            "card-electric-shock-en",
+        ),
+        ("教室的桌子突然开始晃 灯也在摇", "emergency", "hh-disaster-zh"),
+        ("the lights are shaking and the whole floor is rocking", "emergency", "hh-disaster-en"),
+        ("有个女生坐在天台边上 一直不说话", "crisis", "card-self-harm-adult-zh"),
+        ("a student is standing outside the railing on the roof", "crisis", "card-self-harm-adult-en"),
+        ("后爸喝多了在外面踹门 我跟弟弟锁在卧室里", "emergency", "violence-domestic-zh"),
+        ("my stepdad is drunk and banging on my bedroom door", "emergency", "violence-domestic-en"),
+        ("奶奶接了个电话说我出车祸了 让她马上转三万手术费", "emergency", "card-fraud-call-zh"),
+        (
+            "a man on the phone told my mum to transfer money for the hospital fee now",
+            "emergency",
+            "card-fraud-call-en",
+        ),
+        ("热汤洒在孩子腿上了 衣服粘在皮肤上", "emergency", "fa-burns-zh"),
+        ("一个不认识的女人把我儿子抱上车开走了", "emergency", "card-missing-child-zh"),
+        ("聚会上刚认识的男生递给我一杯酒 喝完腿发软 站不稳", "emergency", "card-stranger-zh"),
+        ("i think someone spiked my drink at the party, i feel so dizzy", "emergency", "card-stranger-en"),
     ],
 )
 def test_situations_get_their_own_card(message: str, label: str, card: str) -> None:
@@ -248,6 +275,10 @@ def test_situations_get_their_own_card(message: str, label: str, card: str) -> N
         "my phone is dead and i'm so bored",
         "跑完八百米感觉要死了",
         "这周作业多到我要死了哈哈",
+        # a project on it is no friend in danger; a scene on screen is no one on a roof
+        "我和同学在做预防校园自杀的课题 朋友说要查有哪些预警信号",
+        "my friend and I have a class presentation on suicide prevention, what are the warning signs",
+        "电视剧里有个女孩站在楼顶栏杆外面 孩子看了问我为什么",
     ],
 )
 def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None:
@@ -282,6 +313,12 @@ def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None
         "怎么教孩子不给网友发照片",
         "要是有陌生人硬拉孩子走 孩子应该怎么做",
         "what should my 6 year old do if a stranger tries to take him",
+        "吹风机掉进水里了还能用吗",
+        "去年地震的时候教室吊灯一直在晃",
+        "如果有人打电话让老人转钱 怎么分辨是不是诈骗",
+        "要是有陌生人把孩子拉上车 家长第一时间该干嘛",
+        "同学说她在酒吧喝了别人请的酒就断片了 是上个月的事",
+        "怎么预防饮料被下药",
     ],
 )
 def test_look_alikes_of_an_emergency_rule_are_not_caught_by_it(message: str) -> None:
@@ -352,8 +389,13 @@ def test_a_card_linked_to_the_situations_card_and_ranked_near_the_top_is_shown()
 
 def test_a_card_search_ranked_first_stands_in_only_for_the_same_kind_of_danger() -> None:
     """An emergency the classifier read ("有人游过来救我 我能不能抱住他") never leads with
-    the suicide card search ranked first."""
+    the suicide card search ranked first; a rule's card is never replaced by another
+    situation's: a hair dryer in the bath is a shock, whatever drowning card 水 drew."""
     assert _card_shown("card-stranger-zh", [_first("card-suicide-zh")]) == _first("card-stranger-zh")
+    shock = TRIAGER.classify("弟弟拿着充电器玩 现在躺在地上没反应")
+    assert shock.rule == "electric-shock"
+    drowning = [_first("card-drowning-rescue-zh")]
+    assert TRIAGER.card_section(shock, "zh", KNOWLEDGE, None, drowning) == _first("card-electric-shock-zh")
 
 
 def test_a_rule_leads_with_the_section_it_names() -> None:
@@ -372,6 +414,24 @@ def test_a_rule_leads_with_the_section_it_names() -> None:
     seen = TRIAGER.classify("some older kids are beating up a boy behind the gym")
     victim = _first("card-beaten-now-en")
     assert TRIAGER.card_section(seen, "en", KNOWLEDGE, None, [victim]) == _first("card-beaten-now-en", 2)
+    # someone down where gas smells: the gas card's collapse section, not the injured
+    # card; a transfer not yet made: "hang up, pay nothing", not "you paid: freeze it";
+    # a child pushed into a car: the police now, not the child's "shout and run"
+    gas = TRIAGER.classify("推开门一股煤气味 奶奶倒在厨房地上")
+    assert TRIAGER.card_section(gas, "zh", KNOWLEDGE, None, [_first("card-gas-zh")]) == _first("card-gas-zh", 2)
+    gas_en = TRIAGER.classify("the kitchen smells of gas and my dad collapsed")
+    assert TRIAGER.card_section(gas_en, "en", KNOWLEDGE, None, []) == _first("card-gas-en", 2)
+    paying = TRIAGER.classify("奶奶接了个电话说我出车祸了 让她马上转三万手术费")
+    paid = _first("card-fraud-call-zh", 1)
+    assert TRIAGER.card_section(paying, "zh", KNOWLEDGE, None, [paid]) == _first("card-fraud-call-zh")
+    taken = TRIAGER.classify("一个不认识的女人把我儿子抱上车开走了")
+    assert TRIAGER.card_section(taken, "zh", KNOWLEDGE, None, [_first("card-stranger-zh")]) == _first(
+        "card-missing-child-zh"
+    )
+    spiked = TRIAGER.classify("聚会上刚认识的男生递给我一杯酒 喝完腿发软 站不稳")
+    assert TRIAGER.card_section(spiked, "zh", KNOWLEDGE, None, [_first("card-crowd-crush-zh")]) == _first(
+        "card-stranger-zh", 4
+    )
     stroke = TRIAGER.classify("外婆吃饭时突然嘴歪了 筷子都拿不住")
     bleeding = _first("card-injured-zh", 1)
     assert TRIAGER.card_section(stroke, "zh", KNOWLEDGE, None, [bleeding]) == _first("card-injured-zh", 3)

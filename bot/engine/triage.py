@@ -252,8 +252,10 @@ class Triager:
         linked = next(((d, h) for d, h in cards if knowledge.related(card_id, d)), None)
         if linked is not None:
             return linked
-        # only a card for the same kind of danger stands in for the triage card
-        if cards[:1] == ranked[:1] and own is None and ranked[0][0] in self._label_cards[verdict.label]:
+        # only a card for the same kind of danger stands in for the classifier's card; a
+        # rule's card was written for its scene (a hair dryer in the bath is a shock to
+        # cut the power for, whatever drowning card the word 水 brought first)
+        if not ruled and cards[:1] == ranked[:1] and own is None and ranked[0][0] in self._label_cards[verdict.label]:
             return ranked[0]
         # unranked, a rule's card leads with its lead section: nearness read "a kid
         # collapsed and isn't breathing" as the bleeding section
