@@ -79,6 +79,11 @@ def test_who_is_asking_is_read_from_the_question(question: str, asker: str | Non
         ("he's 7 and says he can walk alone, is that too young?", True),
         ("it was just a scratch though, does that count?", True),
         ("ok she's sitting up now", True),
+        # what the last answer's steps did not do: "it" is the nosebleed, not a burn
+        ("what if it still wont stop after like 20 min", True),
+        ("如果还是止不住呢 都按了二十分钟了", True),
+        ("还没好怎么办", True),
+        ("what if a stranger offers my son a ride home", False),
         ("这个萝卜刀算管制刀具吗", False),
         ("他们班有个同学天天被人起外号 被推搡 老师也不管 家长该去找校长还是直接找教育局", False),
         ("The school sent a letter about swimming, what should we do", False),

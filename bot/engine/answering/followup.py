@@ -14,7 +14,10 @@ KEEP_SECONDS = 600
 _MAX_CHATS = 10_000
 _LEADS = re.compile(
     r"^(那(?![个些种天边时年次里儿])|那么|如果是|要是是|换成|换做|还有)|"
-    r"^(what about|how about|and if|and what about|what if it'?s|and for|same for|and at|and in|and on)\b",
+    # "如果还是止不住呢", "还没好怎么办": the thing that did not stop is the last answer's
+    r"^((如果|要是)(他|她|它)?)?还(是)?(不|没|止不住|在)|"
+    r"^(what about|how about|and if|and what about|what if (it|he|she|they|that)|"
+    r"and for|same for|and at|and in|and on)\b",
     re.IGNORECASE,
 )
 # "初中生呢": a short clause ending in 呢 leans on the previous question; a long one
