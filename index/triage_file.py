@@ -46,8 +46,11 @@ class Classifier(Strict):
     urgent_at: float = Field(gt=0, lt=1)
     check_at: float = Field(gt=0, lt=1)
     skip: list[str] = Field(default_factory=list)
+    # A question asked in general ("…安全吗", "…能骑电动车吗"): answered without the
+    # check-in; a sure classifier and every rule still raise the full alarm.
+    general: list[str] = Field(default_factory=list)
 
-    @field_validator("skip")
+    @field_validator("skip", "general")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         return Rule._compiles(patterns)

@@ -514,3 +514,22 @@ def test_a_scald_is_answered_with_the_cooling_steps_not_the_emergency_banner() -
     lead = TRIAGER.reply(verdict, "zh", KNOWLEDGE).text
     assert lead is not None and not lead.startswith("⚠️") and lead.startswith("刚被开水")
     assert "120" in lead
+
+
+@pytest.mark.parametrize(
+    ("message", "tier"),
+    [
+        ("家里燃气热水器装在卫生间里面 有问题吗", "none"),
+        ("12岁能骑电瓶车上学不", "none"),
+        ("同学在抽水果味电子烟 说不上瘾 真的假的", "none"),
+        ("楼道里有股怪味 邻居家一直没人开门", "check"),
+        # sure enough, a question is still the full alarm
+        ("孩子吞了一颗磁珠 要去医院吗", "full"),
+    ],
+)
+def test_a_question_asked_in_general_gets_its_answer_without_the_check_in(message: str, tier: str) -> None:
+    """The check-in asks whether someone is in danger now; "…安全吗", "…能骑电动车吗"
+    answer that themselves. Only the middle tier gives way: a sure reading still alarms."""
+    unsure = {"none": 0.7, "emergency": 0.25, "crisis": 0.03, "disclosure": 0.02}
+    sure = {"none": 0.1, "emergency": 0.85, "crisis": 0.03, "disclosure": 0.02}
+    assert TRIAGER.tier(message, sure if tier == "full" else unsure) == tier

@@ -94,6 +94,7 @@ class Triager:
         self._compiled = {r.id: [re.compile(p, re.IGNORECASE) for p in r.patterns] for r in self._rules}
         self._unless = {r.id: [re.compile(p, re.IGNORECASE) for p in r.unless] for r in self._rules}
         self._skip = [re.compile(p, re.IGNORECASE) for p in (spec.classifier.skip if spec.classifier else [])]
+        self._general = [re.compile(p, re.IGNORECASE) for p in (spec.classifier.general if spec.classifier else [])]
         self._others = {
             name: [re.compile(p, re.IGNORECASE) for p in s.others] for name, s in spec.situations.items() if s.otherwise
         }
@@ -120,15 +121,17 @@ class Triager:
         """Where the classifier's probabilities put a message: "full" (the verdict) when
         it is surely urgent; "check" (ask whether someone is in danger now) when a
         danger, crisis or emergency, is likely enough to ask about, unless the rules saw
-        the writer's own framing (exaggeration, game talk, a lesson question); else
-        "none": a general question about bullying is answered by the guidance. The one
-        decision the bot, the tests and the benchmark all use."""
+        the writer's own framing (exaggeration, game talk, a lesson question) or it is
+        asked in general ("…安全吗"); else "none": a general question about bullying is
+        answered by the guidance. The one decision the bot, the tests and the benchmark
+        all use."""
         thresholds = self._spec.classifier
         assert thresholds is not None
         if 1.0 - probs.get("none", 0.0) >= thresholds.urgent_at:
             return "full"
         danger = probs.get("crisis", 0.0) + probs.get("emergency", 0.0)
-        framed = any(p.search(normalize(message).lower()) for p in self._ignore)
+        text = normalize(message).lower()
+        framed = any(p.search(text) for p in self._ignore) or any(p.search(text) for p in self._general)
         return "check" if danger >= thresholds.check_at and not framed else "none"
 
     def _by_classifier(self, message: str, vector: np.ndarray) -> Verdict:
