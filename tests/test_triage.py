@@ -248,6 +248,12 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("热汤洒在孩子腿上了 衣服粘在皮肤上", "emergency", "fa-burns-zh"),
         ("一个不认识的女人把我儿子抱上车开走了", "emergency", "card-missing-child-zh"),
         ("聚会上刚认识的男生递给我一杯酒 喝完腿发软 站不稳", "emergency", "card-stranger-zh"),
+        # a condition that ends in dying is no hypothetical; a farewell in its own words;
+        # rows of scars an adult saw
+        ("要是考不上我就去死", "crisis", "card-suicide-zh"),
+        ("他说要是这次再考砸就去跳河", "crisis", "card-suicide-zh"),
+        ("none of this was your fault mum. i love you, take care of dad", "crisis", "card-suicide-en"),
+        ("女儿换衣服时我看到她胳膊上一道一道的划痕", "crisis", "card-self-harm-adult-zh"),
         ("i think someone spiked my drink at the party, i feel so dizzy", "emergency", "card-stranger-en"),
     ],
 )
@@ -276,6 +282,9 @@ def test_situations_get_their_own_card(message: str, label: str, card: str) -> N
         "my phone is dead and i'm so bored",
         "跑完八百米感觉要死了",
         "这周作业多到我要死了哈哈",
+        "作业写不完我就死了",
+        "热死了 我就去跳河游泳",
+        "要是被我妈发现我就死定了",
         # a project on it is no friend in danger; a scene on screen is no one on a roof
         "我和同学在做预防校园自杀的课题 朋友说要查有哪些预警信号",
         "my friend and I have a class presentation on suicide prevention, what are the warning signs",
