@@ -242,6 +242,8 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("聚会上刚认识的男生递给我一杯酒 喝完腿发软 站不稳", "emergency", "card-stranger-zh"),
         # a condition that ends in dying is no hypothetical; a farewell in its own words;
         # rows of scars an adult saw
+        ("隔壁班的说放学要捅我 现在就在校门口等着", "emergency", "card-threat-zh"),
+        ("a guy from year 10 said he's going to stab me after school", "emergency", "card-threat-en"),
         ("要是考不上我就去死", "crisis", "card-suicide-zh"),
         ("他说要是这次再考砸就去跳河", "crisis", "card-suicide-zh"),
         ("none of this was your fault mum. i love you, take care of dad", "crisis", "card-suicide-en"),
