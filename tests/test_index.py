@@ -46,7 +46,7 @@ def test_rebuild_embeds_only_what_changed(knowledge_copy: Path, tmp_path: Path) 
     doc.write_text(
         doc.read_text(encoding="utf-8")
         + "\n## 新增小节：水库边的警示牌\n"
-        + "<!-- questions: [水库边能去吗, 看到警示牌怎么办, 水库危险吗] -->\n- 看到警示牌不要靠近。\n",
+        + "<!--\nquestions: [水库边能去吗, 看到警示牌怎么办, 水库危险吗]\nsources: [1]\n-->\n- 看到警示牌不要靠近。\n",
         encoding="utf-8",
     )
     second = FakeEmbedder()
@@ -70,7 +70,7 @@ def test_interrupted_build_keeps_the_old_index(
 
     (knowledge_copy / "docs" / "drowning" / "drowning-parent-zh.md").write_text(
         (knowledge_copy / "docs" / "drowning" / "drowning-parent-zh.md").read_text()
-        + "\n## 改动\n<!-- questions: [改了什么, 有新内容吗, 新内容是啥] -->\n- 新内容。\n"
+        + "\n## 改动\n<!--\nquestions: [改了什么, 有新内容吗, 新内容是啥]\nsources: [1]\n-->\n- 新内容。\n"
     )
     with pytest.raises(KeyboardInterrupt):
         build_index(knowledge_copy, data, Exploding(), show_progress=False)
