@@ -433,6 +433,10 @@ def test_a_rule_leads_with_the_section_it_names() -> None:
     assert TRIAGER.card_section(taken, "zh", KNOWLEDGE, None, [_first("card-stranger-zh")]) == _first(
         "card-missing-child-zh"
     )
+    # an emergency rule's section beats the one written for the asker: a parent whose
+    # child is dizzy after a stranger's drink needs the steps, not who may collect a child
+    told = TRIAGER.classify("女儿在聚会上喝了刚认识的人递的饮料 现在头很晕")
+    assert TRIAGER.card_section(told, "zh", KNOWLEDGE, "parent", []) == _first("card-stranger-zh", 4)
     spiked = TRIAGER.classify("聚会上刚认识的男生递给我一杯酒 喝完腿发软 站不稳")
     assert TRIAGER.card_section(spiked, "zh", KNOWLEDGE, None, [_first("card-crowd-crush-zh")]) == _first(
         "card-stranger-zh", 4

@@ -217,13 +217,19 @@ class Triager:
         allergy card for a bee sting the classifier read as choking); else a card search
         ranked first; else the triage card's best-ranked or first section, which holds
         the steps (a scene told without the card's words still needs them: search may
-        miss a scene). The first section written for the asker always wins. Where this
-        says "first", it means the card's section `nearest` the message when given (its
-        headings, nearest first), else the card's first."""
+        miss a scene). The first section written for the asker wins, except over the
+        section an emergency rule names: a parent whose child is dizzy after a stranger's
+        drink needs "stop drinking, get the staff, call the police", not the card's
+        section on who may collect a child. Where this says "first", it means the card's
+        section `nearest` the message when given (its headings, nearest first), else the
+        card's first."""
         card_id = verdict.card_for(lang)
         if not card_id:
             return None
         card = knowledge.document(card_id)
+        named = self._lead.get((verdict.rule or "", card_id))
+        if named and verdict.label == "emergency" and verdict.rule != "classifier":
+            return card_id, card.sections[named - 1].heading
         order = [x for h in nearest for x in card.sections if x.heading == h] or list(card.sections)
         mine = next((x for x in card.sections if asker and x.audiences and x.is_for(card, asker)), None)
         if mine is None and verdict.label == "crisis":
@@ -236,7 +242,6 @@ class Triager:
             return card_id, best.heading
         # a rule's card was written for its situation; the classifier's may be a near miss
         ruled = verdict.rule != "classifier"
-        named = self._lead.get((verdict.rule or "", card_id))
         lead = card.sections[(named or 1) - 1]
         if mine is None and ruled and (named or (verdict.label == "emergency" and card.meta.kind != "card")):
             # a rule that names its section knows the scene better than search: the
