@@ -303,6 +303,8 @@ def test_a_child_still_missing_is_never_answered_with_what_to_do_once_found(real
     ("question", "never"),
     [
         ("孩子在学校被同学欺负了 我该怎么办", "自己的孩子欺负了别人"),
+        # hit by older pupils, hurt: never "your child hurt someone: you pay"
+        ("女儿被隔壁班的几个人打了 胳膊青了 老师说是闹着玩 我咋办", "孩子在学校伤了别人"),
         ("the school says my son bullies other kids, what do we do", "Your child is being bullied"),
         ("孩子在外面玩 有陌生人要把他带走 孩子应该怎么做", "孩子不见了"),
     ],
