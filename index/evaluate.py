@@ -5,8 +5,7 @@ dense, lexical and fused ranking is visible side by side."""
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from index.knowledge import parse_yaml
 from index.search import Preferences, SearchIndex
 
 MODES = ("dense", "lexical", "hybrid")
@@ -33,7 +32,7 @@ class Metrics:
 
 
 def load_questions(path: Path) -> list[Question]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = parse_yaml(path.read_text(encoding="utf-8"))
     return [Question(d["q"], d["topic"], tuple(d["docs"]), d.get("lang", "zh"), d.get("audience")) for d in data]
 
 

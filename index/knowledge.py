@@ -270,15 +270,24 @@ def _read_yaml(path: Path, problems: list[Problem], first_line: int, text: str |
             problems.append(Problem(path, 1, f"not UTF-8 text ({exc.reason})"))
             return None
     try:
-        # libyaml's parser when PyYAML ships it: the ~850 section comments of the
-        # knowledge base took two of the three seconds of a cold `safebot ask`
-        return yaml.load(text, Loader=_SAFE_LOADER)
+        return parse_yaml(text)
     except ValueError as exc:  # parses, but holds an impossible date such as 2026-13-01
         problems.append(Problem(path, first_line, f"invalid value: {exc}"))
         return None
-    except yaml.YAMLError as fast:
-        problems.append(yaml_problem(path, _pure_python_error(text) or fast, first_line))
+    except yaml.YAMLError as exc:
+        problems.append(yaml_problem(path, exc, first_line))
         return None
+
+
+def parse_yaml(text: str) -> Any:
+    """The one way knowledge/ YAML is parsed: libyaml's parser when PyYAML ships it (the
+    ~850 section comments took two of the three seconds of a cold `safebot ask`, the
+    quiz and triage files most of another half second), and on error the pure-Python
+    parser's message."""
+    try:
+        return yaml.load(text, Loader=_SAFE_LOADER)
+    except yaml.YAMLError as fast:
+        raise _pure_python_error(text) or fast from None
 
 
 def _pure_python_error(text: str) -> yaml.YAMLError | None:

@@ -10,7 +10,7 @@ import yaml
 from pydantic import Field, ValidationError
 
 from index.hotlines import Hotlines
-from index.knowledge import Knowledge, Problem, yaml_problem
+from index.knowledge import Knowledge, Problem, parse_yaml, yaml_problem
 from index.models import Strict
 from index.vocab import TOPIC_LABELS
 
@@ -93,7 +93,7 @@ def _read_lesson_yaml(path: Path, problems: list[Problem]) -> tuple[object, yaml
         problems.append(Problem(path, 1, f"not UTF-8 text ({exc.reason})"))
         return None, None
     try:
-        data, root = yaml.safe_load(text), yaml.compose(text)
+        data, root = parse_yaml(text), yaml.compose(text)
         if data is None:
             problems.append(Problem(path, 1, "file is empty"))
         return data, root

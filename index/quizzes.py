@@ -9,7 +9,7 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from index.hotlines import Hotlines
-from index.knowledge import Problem, yaml_problem
+from index.knowledge import Problem, parse_yaml, yaml_problem
 from index.models import Strict
 from index.vocab import Grade, Lang, Topic
 
@@ -70,7 +70,7 @@ def load_quizzes(root: Path, hotlines: Hotlines, doc_ids: set[str]) -> Quizzes:
     for path in sorted((root / QUIZ_DIR).glob("*.yaml")):
         raw = path.read_text(encoding="utf-8")
         try:
-            data = yaml.safe_load(hotlines.render(raw))
+            data = parse_yaml(hotlines.render(raw))
             quiz = QuizFile.model_validate(data)
         except yaml.YAMLError as exc:
             problems.append(yaml_problem(path, exc))

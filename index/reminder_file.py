@@ -13,7 +13,7 @@ import yaml
 from pydantic import AfterValidator, Field, ValidationError, model_validator
 
 from index.errors import KnowledgeError
-from index.knowledge import Knowledge, yaml_problem
+from index.knowledge import Knowledge, parse_yaml, yaml_problem
 from index.models import Strict
 from index.text import key_points
 from index.vocab import Audience, Grade, Lang, Topic
@@ -155,7 +155,7 @@ def load_reminder_files(
 
 def _parse(path: Path, model: type[T]) -> T:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise KnowledgeError(f"{path}:1: cannot read ({exc.strerror})") from exc
     except yaml.YAMLError as exc:

@@ -10,7 +10,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator
 
 from index.errors import KnowledgeError
-from index.knowledge import Knowledge, yaml_problem
+from index.knowledge import Knowledge, parse_yaml, yaml_problem
 from index.models import Localized, Strict
 
 Label = Literal["crisis", "emergency", "disclosure"]
@@ -93,7 +93,7 @@ def load_triage_file(path: Path, knowledge: Knowledge) -> TriageFile:
     the file and line."""
     try:
         raw = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(raw)
+        data = parse_yaml(raw)
     except OSError as exc:
         raise KnowledgeError(f"{path}:1: cannot read triage rules ({exc.strerror})") from exc
     except yaml.YAMLError as exc:

@@ -15,20 +15,17 @@ import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import mmh3
 import numpy as np
 import yaml
 from pydantic import Field, ValidationError
 from scipy import sparse
 
 from index.errors import IndexMismatchError
-from index.knowledge import Problem, yaml_problem
+from index.knowledge import Problem, parse_yaml, yaml_problem
 from index.models import Strict
 from index.text import normalize
-
-if TYPE_CHECKING:
-    from sklearn.feature_extraction.text import HashingVectorizer
 
 TRIAGE_DIR = "triage"
 MODEL_FILE = "triage.npz"
@@ -80,7 +77,7 @@ def load_examples(root: Path, problems: list[Problem]) -> list[Example]:
     examples: list[Example] = []
     for path in sorted((root / TRIAGE_DIR).rglob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = parse_yaml(path.read_text(encoding="utf-8"))
             spec = ExampleFile.model_validate(data)
         except yaml.YAMLError as exc:
             problems.append(yaml_problem(path, exc))
@@ -122,23 +119,37 @@ def _line_of(path: Path, text: str) -> int:
     return 1
 
 
-@functools.cache
-def _vectorizer() -> "HashingVectorizer":
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    return HashingVectorizer(
-        analyzer="char_wb", ngram_range=(1, 3), n_features=_NGRAMS, alternate_sign=False, norm="l2"
-    )
+def _char_wb_grams(text: str) -> list[str]:
+    """scikit-learn's `char_wb` analyzer: 1–3-grams inside each white-space word padded
+    with a space on each side; a word shorter than n gives one n-gram, not several."""
+    grams: list[str] = []
+    for word in text.lower().split():
+        padded = f" {word} "
+        for n in range(1, 4):
+            grams.extend(padded[i : i + n] for i in range(max(len(padded) - n + 1, 1)))
+            if len(padded) <= n:
+                break
+    return grams
 
 
 def ngrams(texts: list[str]) -> sparse.csr_matrix:
-    """Character 1–3-grams, hashed: stateless, so the same at training and at use.
-    scikit-learn's checks of its own parameters and input cost more than the hashing
-    on one message, and both are fixed here."""
-    from sklearn import config_context
-
-    with config_context(skip_parameter_validation=True, assume_finite=True):
-        return _vectorizer().transform(texts)
+    """Character 1–3-grams hashed as scikit-learn's HashingVectorizer(analyzer="char_wb",
+    alternate_sign=False, norm="l2") hashes them (MurmurHash3, seed 0, |h| mod 2**16):
+    stateless, so the same at training and at use. Done here rather than by scikit-learn
+    because importing scikit-learn (and scipy.stats with it) took a second of every cold
+    `safebot ask`; tests/test_triage_model.py checks the two agree on every example."""
+    rows: list[int] = []
+    columns: list[int] = []
+    for row, text in enumerate(texts):
+        hashed = [abs(mmh3.hash(gram, 0, signed=True)) % _NGRAMS for gram in _char_wb_grams(text)]
+        columns.extend(hashed)
+        rows.extend([row] * len(hashed))
+    counts = sparse.csr_matrix(
+        (np.ones(len(columns)), (rows, columns)), shape=(len(texts), _NGRAMS), dtype=np.float64
+    )  # duplicates are summed: a gram seen twice counts 2
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ counts)
 
 
 def features(vectors: np.ndarray, texts: list[str]) -> sparse.csr_matrix:

@@ -18,7 +18,17 @@ from index.build import _embed
 from index.knowledge import Problem, load_knowledge
 from index.text import normalize
 from index.triage_file import load_triage_file
-from index.triage_model import LABELS, URGENT, Reading, TriageModel, features, fit_linear, load_examples, read
+from index.triage_model import (
+    LABELS,
+    URGENT,
+    Reading,
+    TriageModel,
+    features,
+    fit_linear,
+    load_examples,
+    ngrams,
+    read,
+)
 
 KNOWLEDGE = load_knowledge(REPO_KNOWLEDGE)
 SPEC = load_triage_file(REPO_KNOWLEDGE / "triage.yaml", KNOWLEDGE)
@@ -71,6 +81,20 @@ def test_a_broken_example_file_is_reported_with_its_file(run_cli, knowledge_copy
     result = run_cli("kb", "check")
     assert result.code == 2
     assert "broken.yaml:4: writer 'neighbour'" in result.out
+
+
+def test_hashed_ngrams_are_scikit_learns_on_every_example() -> None:
+    """The n-grams are hashed without importing scikit-learn at query time; the model
+    was fitted on them, so they must be exactly HashingVectorizer's, on every shipped
+    example and on edge cases (one-letter words, runs of white space, no words)."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    reference = HashingVectorizer(analyzer="char_wb", ngram_range=(1, 3), n_features=2**16, alternate_sign=False)
+    texts = [normalize(e.text) for e in load_examples(REPO_KNOWLEDGE, [])]
+    texts += ["a", "I  x\t\ty", "", "   ", "救命", "Ünïcode Straße 😀 ok"]
+    ours, theirs = ngrams(texts), reference.transform(texts)
+    assert ours.shape == theirs.shape
+    assert abs(ours - theirs).max() < 1e-12
 
 
 @pytest.mark.parametrize(
