@@ -283,6 +283,12 @@ def test_situations_get_their_own_card(message: str, label: str, card: str) -> N
         "我和同学在做预防校园自杀的课题 朋友说要查有哪些预警信号",
         "my friend and I have a class presentation on suicide prevention, what are the warning signs",
         "电视剧里有个女孩站在楼顶栏杆外面 孩子看了问我为什么",
+        # a drill, a worn-out exaggeration, questions about it in general
+        "PE teacher had us run suicides again today",
+        "考完三门 腿站到要死",
+        "is asking a teen if they're suicidal dangerous",
+        "问孩子有没有想过自杀 会不会反而提醒了他",
+        "为什么有些人会自残 这个原理是什么",
     ],
 )
 def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None:
@@ -324,10 +330,33 @@ def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None
         "孩子玩的那种小磁力珠 网上说吞了很危险 到底咋回事",
         "同学说她在酒吧喝了别人请的酒就断片了 是上个月的事",
         "怎么预防饮料被下药",
+        # a game, a story, a video, a clause in the past
+        "弟弟玩蛋仔老掉进水里 气得直哭",
+        "绘本里的小兔子掉进河里淹死了 孩子问死是什么",
+        "we laughed so hard I almost choked on my drink",
+        "刷到一个孩子从楼上掉下去的视频 心里很难受 怎么给家里装防护栏",
+        "去年春游有个孩子掉进水里 后来被救上来了 今年带队要准备什么",
+        "我小学的时候被车撞过 现在过马路还是怕",
     ],
 )
 def test_look_alikes_of_an_emergency_rule_are_not_caught_by_it(message: str) -> None:
     assert TRIAGER.classify(message).label == "none"
+
+
+@pytest.mark.parametrize(
+    ("message", "label"),
+    [
+        ("with my friends in minecraft and now my friend says she wants to kill herself for real", "crisis"),
+        ("我看到他发的视频 他现在站在楼顶栏杆外面", "crisis"),
+        ("上次他割腕被救回来 现在又说想死", "crisis"),
+        ("我给网友发了洗澡的视频 她说不给钱就发到班群", "disclosure"),
+        ("我在玩蛋仔 弟弟掉进河里了 在扑腾", "emergency"),
+    ],
+)
+def test_a_game_a_video_or_a_past_clause_blanks_only_itself(message: str, label: str) -> None:
+    """The spans blanked as a game, a story, a video or the past end at their clause:
+    what is happening now, told beside them, still raises the alarm."""
+    assert TRIAGER.classify(message).label == label
 
 
 @pytest.mark.parametrize("message", ["我没给他 要不要跟我妈说一声 怕她骂我偷偷玩游戏", "考砸了 回去肯定又要骂我"])
