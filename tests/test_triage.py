@@ -421,6 +421,19 @@ def test_a_card_linked_to_the_situations_card_and_ranked_near_the_top_is_shown()
     assert _card_shown("card-choking-zh", sting) == _first("card-allergy-zh")
 
 
+def test_a_linked_card_search_ranked_first_never_replaces_a_rules_card() -> None:
+    """A child clutching his throat over a grape, who cannot speak: the choking rule's
+    card and its first steps, not the stroke section of the injury card its authors
+    linked to it, which "说不出话" brought first."""
+    stroke = next(h for d, h in [_first("card-injured-zh", n) for n in range(4)] if "中风" in h)
+    assert KNOWLEDGE.related("card-choking-zh", "card-injured-zh")
+    verdict = Verdict("emergency", "choking", {"zh": "card-choking-zh"})
+    shown = TRIAGER.card_section(verdict, "zh", KNOWLEDGE, None, [("card-injured-zh", stroke)])
+    assert shown == _first("card-choking-zh")
+    message = "我儿子吃葡萄突然说不出话 脸憋红了 手抓着脖子"
+    assert TRIAGER.classify(message).rule == "choking"
+
+
 def test_a_card_search_ranked_first_stands_in_only_for_the_same_kind_of_danger() -> None:
     """An emergency the classifier read ("有人游过来救我 我能不能抱住他") never leads with
     the suicide card search ranked first; a rule's card is never replaced by another

@@ -211,8 +211,8 @@ class Triager:
         search's `ranked` sections for the message: the triage card's best-ranked
         section when it is near the top, or ranked at all when a rule chose the card
         (the fire card's "smoke-filled stairs" for that scene; a child choking on a
-        dumpling is not an allergy, a knife out now is not "after a threat"); else the
-        best-ranked near the top (first, for a rule's card) of a card its authors linked
+        dumpling is not an allergy, a knife out now is not "after a threat"); else, for
+        the classifier's card only, the best-ranked near the top of a card its authors linked
         to the triage card (the after-rescue card for a drowned child not breathing, the
         allergy card for a bee sting the classifier read as choking); else a card search
         ranked first; else the triage card's best-ranked or first section, which holds
@@ -255,10 +255,12 @@ class Triager:
         own = next(((d, h) for d, h in ranked if d == card_id), None)
         if own is not None and (ruled or ranked.index(own) < OWN_CARD_WITHIN):
             return own
-        near = ranked[: 1 if ruled else OWN_CARD_WITHIN]
-        cards = [(d, h) for d, h in near if knowledge.document(d).meta.kind == "card"]
+        cards = [(d, h) for d, h in ranked[:OWN_CARD_WITHIN] if knowledge.document(d).meta.kind == "card"]
+        # a linked card stands in only for the classifier's: a rule's card was written
+        # for its scene (a child clutching his throat over a grape is choking, whatever
+        # stroke section of the linked injury card "说不出话" brought first)
         linked = next(((d, h) for d, h in cards if knowledge.related(card_id, d)), None)
-        if linked is not None:
+        if linked is not None and not ruled:
             return linked
         # only a card for the same kind of danger stands in for the classifier's card; a
         # rule's card was written for its scene (a hair dryer in the bath is a shock to
