@@ -24,7 +24,7 @@ from index.build import _embed  # noqa: E402
 from index.embedders import get_embedder  # noqa: E402
 from index.knowledge import Problem, load_knowledge  # noqa: E402
 from index.text import normalize  # noqa: E402
-from index.triage_file import load_triage_file  # noqa: E402
+from index.triage_file import TriageFile, load_triage_file  # noqa: E402
 from index.triage_model import TriageModel, features, fit_linear, label_shares, load_examples, read  # noqa: E402
 
 FROZEN = ROOT / "tests" / "eval" / "triage_frozen.yaml"
@@ -66,6 +66,27 @@ def summarise(name: str, labels: list[str], groups: list[str], tier: np.ndarray)
     table(name, rows)
 
 
+def sweep(spec: TriageFile, examples: list, by_rule: np.ndarray, probs: np.ndarray, classes: tuple[str, ...]) -> None:
+    """The full-alarm threshold (`urgent_at` in triage.yaml) against the held-out folds'
+    probabilities: urgent messages below it get the check-in, look-alikes above it a
+    full false alarm."""
+    assert spec.classifier is not None
+    print("\nurgent_at sweep (grouped cross-validation, rules + classifier with n-grams)")
+    print(f"{'urgent_at':>9} {'urgent full':>12} {'check':>7} {'none':>7} {'look-alike full':>16} {'check':>7}")
+    texts = [e.text for e in examples]
+    urgent = np.array([e.label != "none" for e in examples])
+    for at in (0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
+        changed = spec.model_copy(update={"classifier": spec.classifier.model_copy(update={"urgent_at": at})})
+        tier = tiers_of(Triager(changed), texts, by_rule, probs, classes)
+        u = collections.Counter(tier[urgent])
+        lo = collections.Counter(tier[~urgent])
+        n_u, n_l = int(urgent.sum()), int((~urgent).sum())
+        print(
+            f"{at:>9.2f} {u['full'] / n_u:>12.1%} {u['check'] / n_u:>7.1%} {u['none'] / n_u:>7.1%} "
+            f"{lo['full'] / n_l:>16.1%} {lo['check'] / n_l:>7.1%}"
+        )
+
+
 def main() -> None:
     from sklearn.model_selection import GroupKFold
 
@@ -93,11 +114,14 @@ def main() -> None:
         if not with_ngrams:
             x = x[:, : vectors.shape[1]]
         found = np.full(len(examples), "none", dtype=object)
+        held_out = np.zeros((len(examples), 4))
         exact = 0
         for train, test in GroupKFold(n_splits=5).split(x, y, cells):
             model = fit_linear(x[train], list(y[train]))
             texts = [examples[i].text for i in test]
             probs = model.proba(x[test])
+            held_out[test] = probs
+            classes = model.classes
             found[test] = tiers_of(rules, texts, by_rule[test], probs, model.classes)
             urgent = [i for i in train if labels[i] != "none"]
             situations = fit_linear(x[urgent], [examples[i].situation for i in urgent])
@@ -109,6 +133,7 @@ def main() -> None:
         summarise(f"grouped 5-fold cross-validation, {name}", labels, groups, found)
         learned = int(sum(lab != "none" for lab in labels) - by_rule[y != "none"].sum())
         print(f"urgent messages no rule caught, given exactly their label by the classifier: {exact}/{learned}")
+    sweep(spec, examples, by_rule, held_out, classes)
     summarise("rules alone (cross-validation set)", labels, groups, np.where(by_rule, "full", "none"))
 
     start = time.perf_counter()

@@ -110,6 +110,30 @@ def test_broken_triage_file_is_a_clear_error(knowledge_copy: Path) -> None:
         ("my son is up on the roof of our building saying he will jump", "crisis", "card-suicide-en"),
         ("she is sitting on the balcony rail and says she's going to jump", "crisis", "card-suicide-en"),
         ("my dad smokes and beats me and I don't want to live", "crisis", "card-suicide-en"),
+        # the arm before the cut; a grandparent's pills by name; shaking without waking;
+        # back from the lake without him; hiding from a knife at school (fresh round 5)
+        ("刚拿刀片在胳膊上划了三道 血还在冒", "crisis", "card-suicide-zh"),
+        ("弟弟把爷爷的降糖药吃了好几片 现在犯困", "emergency", "card-poisoning-zh"),
+        ("同桌午睡起来 怎么摇都不醒", "emergency", "card-injured-zh"),
+        (
+            "my daughter walked to the river with her cousins and they got home without her",
+            "emergency",
+            "card-missing-child-en",
+        ),
+        ("有人拿着砍刀在操场上 我们全班躲在教室里", "emergency", "violence-school-gate-zh"),
+        (
+            "we locked ourselves in the music room, a man with a knife is in the hall",
+            "emergency",
+            "card-knife-fight-en",
+        ),
+        ("我爸喝多了正在打我妈 我和弟弟躲在房间", "emergency", "violence-domestic-zh"),
+        ("跟同学去江边钓鱼 同学们都回来了 就我儿子没回来", "emergency", "card-missing-child-zh"),
+        (
+            "my son went to the quarry with his mates and they all came back without him",
+            "emergency",
+            "card-missing-child-en",
+        ),
+        ("my stepdad is hitting my mom right now and i'm hiding upstairs", "emergency", "violence-domestic-en"),
         ("我发现女儿胳膊上有好多划痕", "crisis", "card-self-harm-adult-zh"),
         ("朋友在朋友圈发了再见了谢谢大家 然后电话关机了", "crisis", "card-friend-crisis-zh"),
         # a friend who says they want to die: the writer is told what to do for the friend
@@ -337,6 +361,9 @@ def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None
         "刷到一个孩子从楼上掉下去的视频 心里很难受 怎么给家里装防护栏",
         "去年春游有个孩子掉进水里 后来被救上来了 今年带队要准备什么",
         "我小学的时候被车撞过 现在过马路还是怕",
+        "爸爸出差回来了 他没回来之前孩子很乖",
+        "吃饭的时候说不出话 是不是嗓子发炎了",
+        "爸爸在打我妈妈的电话 一直打不通",
     ],
 )
 def test_look_alikes_of_an_emergency_rule_are_not_caught_by_it(message: str) -> None:
@@ -584,3 +611,17 @@ def test_a_question_asked_in_general_gets_its_answer_without_the_check_in(messag
     unsure = {"none": 0.7, "emergency": 0.25, "crisis": 0.03, "disclosure": 0.02}
     sure = {"none": 0.1, "emergency": 0.85, "crisis": 0.03, "disclosure": 0.02}
     assert TRIAGER.tier(message, sure if tier == "full" else unsure) == tier
+
+
+@pytest.mark.parametrize(
+    "message", ["女儿吃果冻突然说不出话 脸憋得通红 两只手掐着脖子", "我儿子吃葡萄突然说不出话 脸憋红了 手抓着脖子"]
+)
+def test_no_other_card_follows_a_rules_card(real_assistant, message: str) -> None:
+    """Under the choking rule's card only guides follow: not the stroke section of the
+    injury card its authors linked to it, which "说不出话" brings up in search."""
+    from index.search import Preferences
+
+    answer = real_assistant.answer(message, Preferences(audience="parent"))
+    assert answer.verdict.rule == "choking" and answer.card is not None
+    assert answer.card[0] == "card-choking-zh"
+    assert [d for d, _ in answer.sections if d.startswith("card-") and d != "card-choking-zh"] == []

@@ -121,8 +121,13 @@ def test_rules_stay_a_floor_and_small_talk_skips_the_classifier() -> None:
     assert always.classify("谢谢！", np.zeros(384, np.float32)).label == "none"
     assert always.classify("thank you", np.zeros(384, np.float32)).label == "none"
     assert always.classify("thanks, that was really helpful!", np.zeros(384, np.float32)).label == "none"
+    # thanks and "I'll think about it" close a conversation (after a crisis reply, the
+    # classifier read "谢谢 我再想想" as another crisis)
+    assert always.classify("谢谢 我再想想", np.zeros(384, np.float32)).label == "none"
+    assert always.classify("ok thanks, i'll think about it", np.zeros(384, np.float32)).label == "none"
     # thanks that go on to a worry are no small talk
     assert always.classify("thanks but my son is still missing", np.zeros(384, np.float32)).label != "none"
+    assert always.classify("我再想想要不要活下去", np.zeros(384, np.float32)).label != "none"
 
 
 @pytest.fixture

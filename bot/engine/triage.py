@@ -211,10 +211,11 @@ class Triager:
         search's `ranked` sections for the message: the triage card's best-ranked
         section when it is near the top, or ranked at all when a rule chose the card
         (the fire card's "smoke-filled stairs" for that scene; a child choking on a
-        dumpling is not an allergy, a knife out now is not "after a threat"); else, for
-        the classifier's card only, the best-ranked near the top of a card its authors linked
-        to the triage card (the after-rescue card for a drowned child not breathing, the
-        allergy card for a bee sting the classifier read as choking); else a card search
+        dumpling is not an allergy, a knife out now is not "after a threat"); else the
+        best-ranked near the top (first, for a rule's card, and not a section another
+        rule leads with) of a card its authors linked to the triage card (the
+        after-rescue card for a drowned child not breathing, the allergy card for a bee
+        sting the classifier read as choking); else a card search
         ranked first; else the triage card's best-ranked or first section, which holds
         the steps (a scene told without the card's words still needs them: search may
         miss a scene). The first section written for the asker wins, except over the
@@ -255,12 +256,20 @@ class Triager:
         own = next(((d, h) for d, h in ranked if d == card_id), None)
         if own is not None and (ruled or ranked.index(own) < OWN_CARD_WITHIN):
             return own
-        cards = [(d, h) for d, h in ranked[:OWN_CARD_WITHIN] if knowledge.document(d).meta.kind == "card"]
-        # a linked card stands in only for the classifier's: a rule's card was written
-        # for its scene (a child clutching his throat over a grape is choking, whatever
-        # stroke section of the linked injury card "说不出话" brought first)
-        linked = next(((d, h) for d, h in cards if knowledge.related(card_id, d)), None)
-        if linked is not None and not ruled:
+        near = ranked[: 1 if ruled else OWN_CARD_WITHIN]
+        cards = [(d, h) for d, h in near if knowledge.document(d).meta.kind == "card"]
+        linked = next(
+            (
+                (d, h)
+                for d, h in cards
+                # for a rule's card, never a section another rule leads with: that is a
+                # situation of its own (a boy clutching his throat over a grape is choking,
+                # not the stroke that "说不出话" brought first)
+                if knowledge.related(card_id, d) and not (ruled and self.led_by_another(verdict, d, h, knowledge))
+            ),
+            None,
+        )
+        if linked is not None:
             return linked
         # only a card for the same kind of danger stands in for the classifier's card; a
         # rule's card was written for its scene (a hair dryer in the bath is a shock to
@@ -270,6 +279,14 @@ class Triager:
         # unranked, a rule's card leads with its lead section: nearness read "a kid
         # collapsed and isn't breathing" as the bleeding section
         return own or (card_id, (lead if ruled else order[0]).heading)
+
+    def led_by_another(self, verdict: Verdict, doc_id: str, heading: str, knowledge: Knowledge) -> bool:
+        """Whether another rule names this section as the one it leads with."""
+        return any(
+            rule != verdict.rule and card == doc_id and knowledge.document(card).sections[n - 1].heading == heading
+            for (rule, card), n in self._lead.items()
+            if n
+        )
 
     def reply(
         self,

@@ -186,7 +186,15 @@ class Assistant:
             return Answer(question, verdict, result, lead or "", lang, (), audience, "crisis", shown)
         skip = {shown, (previous.doc_id, previous.heading) if follow_up and previous else None}
         chosen, related, card_first = self._sections(
-            question, result, lang, prefs, day, skip, shown, own_topic=verdict.label == "crisis"
+            question,
+            result,
+            lang,
+            prefs,
+            day,
+            skip,
+            shown,
+            own_topic=verdict.label == "crisis",
+            ruled=verdict if verdict.rule not in (None, "classifier") else None,
         )
         # the card alone answers when search ranks it first
         answered = chosen or card_first
@@ -212,7 +220,7 @@ class Assistant:
                         k
                         for k in keys
                         if k not in skip
-                        and (not shown or self._beside(shown, k[0]))
+                        and (not shown or self._beside(shown, k))
                         and not (verdict.label == "none" and self._is_card(k[0]))
                     ),
                     None,
@@ -252,6 +260,7 @@ class Assistant:
         skip: set[tuple[str, str] | None],
         card: tuple[str, str] | None = None,
         own_topic: bool = False,
+        ruled: Verdict | None = None,
     ) -> tuple[list[tuple[str, str]], tuple[str, str] | None, bool]:
         """The sections that answer: the best one, and the best for a second question
         asked in the same message when that is another section; the runner-up worth
@@ -261,7 +270,10 @@ class Assistant:
         it answers alone, and a close runner-up on its topic is only named: someone in
         danger needs one screen, not two (and a charcoal-burner headache is not about
         fever medicine). Under an adult's crisis card (`own_topic`), only its own topic
-        follows: a parent whose child stands on a balcony must not read about choking."""
+        follows: a parent whose child stands on a balcony must not read about choking.
+        Under a rule's card (`ruled`, the rule's verdict), no section another rule leads
+        with follows: a child clutching his throat over a grape must not read the stroke
+        section "说不出话" brought up."""
         if not result.confident:
             return [], None, False
         keys = self._keys(result)
@@ -270,7 +282,7 @@ class Assistant:
             keys = [
                 k
                 for k in keys
-                if self._beside(card, k[0]) and (not own_topic or self.knowledge.document(k[0]).meta.topic == topic)
+                if self._beside(card, k, ruled) and (not own_topic or self.knowledge.document(k[0]).meta.topic == topic)
             ]
         card_first = card is not None and card in keys[:OWN_CARD_WITHIN]
         parts = question_parts(question, lang)
@@ -310,11 +322,17 @@ class Assistant:
     def _is_card(self, doc_id: str) -> bool:
         return self.knowledge.document(doc_id).meta.kind == "card"
 
-    def _beside(self, card: tuple[str, str], doc_id: str) -> bool:
-        """Whether a section of `doc_id` may follow the card a reply leads with: any
-        guide, the card's own or a card its authors linked to it; any other card is
-        another situation (a fire scene must not go on about a gas leak)."""
-        return not self._is_card(doc_id) or self.knowledge.related(card[0], doc_id)
+    def _beside(self, card: tuple[str, str], key: tuple[str, str], ruled: Verdict | None = None) -> bool:
+        """Whether the section `key` may follow the card a reply leads with: any
+        guide's, the card's own, or one of a card its authors linked to it that (under
+        a rule's card) no other rule leads with; any other card is another situation (a
+        fire scene must not go on about a gas leak)."""
+        doc_id, heading = key
+        if not self._is_card(doc_id) or doc_id == card[0]:
+            return True
+        if not self.knowledge.related(card[0], doc_id):
+            return False
+        return ruled is None or not self.triager.led_by_another(ruled, doc_id, heading, self.knowledge)
 
     @staticmethod
     def _runner_up(
