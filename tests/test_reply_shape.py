@@ -133,6 +133,9 @@ def test_a_turn_is_forgotten_after_a_few_minutes_and_by_forget() -> None:
         ("班上好几个人起外号孤立我 我该告诉谁", 1),  # "好几个" asks nothing
         ("how old must he be to ride an e-bike here, and does he need a helmet?", 2),
         ("my son and his friend want to swim in the river, is that safe?", 1),
+        # the child's question, reported, is the scene of the parent's own
+        ("女儿老问我人死了会去哪儿 她外公上个月走了 我该怎么说", 1),
+        ("请问溺水怎么救 还有被狗咬了要打针吗", 2),
     ],
 )
 def test_two_questions_in_one_message_are_split_and_one_is_not(message: str, parts: int) -> None:

@@ -364,6 +364,7 @@ def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None
         "爸爸出差回来了 他没回来之前孩子很乖",
         "吃饭的时候说不出话 是不是嗓子发炎了",
         "爸爸在打我妈妈的电话 一直打不通",
+        "几个男生开玩笑说要把教学楼炸了 要不要跟老师说",
     ],
 )
 def test_look_alikes_of_an_emergency_rule_are_not_caught_by_it(message: str) -> None:
@@ -378,6 +379,8 @@ def test_look_alikes_of_an_emergency_rule_are_not_caught_by_it(message: str) -> 
         ("上次他割腕被救回来 现在又说想死", "crisis"),
         ("我给网友发了洗澡的视频 她说不给钱就发到班群", "disclosure"),
         ("我在玩蛋仔 弟弟掉进河里了 在扑腾", "emergency"),
+        # "not a joke" is no joke
+        ("他说明天要带刀捅我 不是在开玩笑", "emergency"),
     ],
 )
 def test_a_game_a_video_or_a_past_clause_blanks_only_itself(message: str, label: str) -> None:

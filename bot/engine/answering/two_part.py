@@ -25,6 +25,9 @@ _QUESTION = re.compile(
     re.IGNORECASE,
 )
 _MIN_CHARS = {"zh": 5, "en": 12}
+# a question the writer reports ("孩子问我人死了会去哪里", then "我该怎么回答") is the
+# scene of the writer's own question, not a second one
+_REPORTED = re.compile(r"^[^，,\s]{0,6}(?<![请想])(问我|问你|老问|总问|一直问|问过我)")
 
 
 def question_parts(question: str, lang: str) -> list[str]:
@@ -35,7 +38,7 @@ def question_parts(question: str, lang: str) -> list[str]:
     asked: list[str] = []
     context: list[str] = []
     for clause in clauses:
-        if len(clause) >= _MIN_CHARS.get(lang, 5) and _QUESTION.search(clause):
+        if len(clause) >= _MIN_CHARS.get(lang, 5) and _QUESTION.search(clause) and not _REPORTED.search(clause):
             asked.append(" ".join([*context, clause]))
             context = []
         else:
