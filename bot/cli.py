@@ -141,13 +141,16 @@ def kb_check(settings: Settings) -> None:
 
 
 @cli.command()
+@click.option("--audience", type=click.Choice(AUDIENCES), help="Chat as this role (what /start asks).")
 @click.pass_obj
-def chat(settings: Settings) -> None:
+def chat(settings: Settings, audience: str | None) -> None:
     """Chat in the terminal with the same dialogue as the bot (works on a pipe too)."""
-    from bot.channels.terminal import run_chat
+    from bot.channels.terminal import choose_role, run_chat
     from bot.runtime import Runtime
 
     with Runtime(settings) as runtime:
+        if audience:
+            choose_role(runtime.store, audience)
         interactive = sys.stdin.isatty()
         if interactive:
             click.echo("平安校园助手 SafeBot — 输入问题或 /start，Ctrl-D 退出。")

@@ -41,3 +41,22 @@ def test_lesson_file_is_saved_and_named_from_choices(real_assistant, tmp_path: P
     saved = tmp_path / "files" / "violence-middle-plan.docx"
     assert saved.exists() and saved.read_bytes()[:2] == b"PK"
     assert str(saved) in transcript
+
+
+def test_a_role_given_on_the_command_line_is_the_chats_profile(tmp_path: Path) -> None:
+    """`safebot chat --audience teacher` chats as a teacher from the first message, and
+    choosing again keeps the language and grade already chosen."""
+    from dataclasses import replace
+
+    from bot.channels.terminal import TERMINAL_CHAT_ID, choose_role
+
+    store = open_store(f"sqlite:///{tmp_path / 'term.sqlite3'}")
+    try:
+        choose_role(store, "teacher")
+        profile = store.profile(TERMINAL_CHAT_ID)
+        assert profile is not None and profile.role == "teacher"
+        store.save_profile(replace(profile, grade="middle", lang="en"))
+        choose_role(store, "parent")
+        assert store.profile(TERMINAL_CHAT_ID) == replace(profile, role="parent", grade="middle", lang="en")
+    finally:
+        store.close()

@@ -6,13 +6,15 @@ is saved to a folder and its path printed. On a pipe each input line is echoed, 
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
 from bot.engine.contract import Button, Incoming, QuizPoll, Reply
 from bot.engine.router import Dialogue, QuizRun
-from bot.texts import text
+from bot.store.protocol import Store
+from bot.store.records import Profile
+from bot.texts import interface_language, text
 
 TERMINAL_CHAT_ID = 0
 
@@ -38,9 +40,22 @@ def _show_poll(poll: QuizPoll, number: int, total: int) -> str:
     return f"({number}/{total}) {poll.question}\n{options}"
 
 
-def run_chat(dialogue: Dialogue, lines: Iterable[str], out: TextIO, echo: bool, files: Path) -> None:
+def _language_hint() -> str | None:
     lang_env = os.environ.get("LANG", "")
-    hint = lang_env[:2] if lang_env[:2] in ("zh", "en") else None
+    return lang_env[:2] if lang_env[:2] in ("zh", "en") else None
+
+
+def choose_role(store: Store, role: str) -> None:
+    """Chat as a parent, student or teacher from the first message, as if the role had
+    been picked after /start (an outside tester's chats ran with no role, and a
+    parent's follow-up came back worded for a child)."""
+    old = store.profile(TERMINAL_CHAT_ID)
+    profile = Profile(TERMINAL_CHAT_ID, role, None, interface_language(_language_hint()))
+    store.save_profile(replace(old, role=role) if old else profile)
+
+
+def run_chat(dialogue: Dialogue, lines: Iterable[str], out: TextIO, echo: bool, files: Path) -> None:
+    hint = _language_hint()
     session = _Session()
     for raw in lines:
         line = raw.strip()
