@@ -39,6 +39,10 @@ OTHER_LANG_PENALTY = 0.5
 # real questions, and a parent is better served by the nearest section than by none.
 CONFIDENT_FLOOR = 0.75
 CONFIDENT_QUESTION = 0.90
+# A question this close to one a section says it answers is that question, typed again:
+# its section leads, whatever rank fusion (which keeps ranks, not closeness) would say
+# (benchmarks/answer_quality.py).
+SAME_QUESTION = 0.97
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,9 @@ class SearchIndex:
         for ranks in (dense_ranks, lexical_ranks, question_ranks):
             for i, rank in ranks.items():
                 fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+        if question_match >= SAME_QUESTION:
+            asked = next(i for i, rank in question_ranks.items() if rank == 0)
+            fused[asked] = max(fused.values()) + 1.0 / (RRF_K + 1)
 
         hits: list[Hit] = []
         seen: set[tuple[str, str]] = set()
