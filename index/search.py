@@ -202,7 +202,11 @@ class SearchIndex:
                 fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
         if question_match >= SAME_QUESTION:
             asked = next(i for i, rank in question_ranks.items() if rank == 0)
-            fused[asked] = max(fused.values()) + 1.0 / (RRF_K + 1)
+            leader = max(fused.values())
+            if fused[asked] < leader:
+                # ahead of any section the asker's role or grade could lift past it; a
+                # section already first keeps its score, so a close runner-up is still named
+                fused[asked] = leader * (1.0 + AUDIENCE_BOOST + GRADE_BOOST) + 1e-9
 
         hits: list[Hit] = []
         seen: set[tuple[str, str]] = set()
