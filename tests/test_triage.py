@@ -362,7 +362,7 @@ def test_look_alikes_of_a_crisis_rule_are_not_caught_by_it(message: str) -> None
         "爸爸出差回来了 他没回来之前孩子很乖",
         "吃饭的时候说不出话 是不是嗓子发炎了",
         "爸爸在打我妈妈的电话 一直打不通",
-        "几个男生开玩笑说要把教学楼炸了 要不要跟老师说",
+        "几个男生开玩笑说要炸教学楼 要不要跟老师说",
     ],
 )
 def test_look_alikes_of_an_emergency_rule_are_not_caught_by_it(message: str) -> None:
